@@ -1,0 +1,5 @@
+import sys
+
+from skbuilder.cli import main
+
+sys.exit(main())

@@ -1,0 +1,27 @@
+"""Classifier head: adaptive global pooling (so any input size works), dropout, a linear layer."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from skbuilder import complexity as cc
+from skbuilder.complexity import Cost
+
+
+class ClassifierHead(nn.Module):
+    """Global average pool -> flatten -> dropout -> fc; ``num_classes=0`` keeps the features."""
+
+    def __init__(self, w_in: int, num_classes: int, *, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten(1)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.fc = nn.Linear(w_in, num_classes) if num_classes > 0 else nn.Identity()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.fc(self.dropout(self.flatten(self.pool(x))))
+
+    @staticmethod
+    def complexity(cx: Cost, w_in: int, num_classes: int) -> Cost:
+        cx = cc.global_pool(cx)
+        return cc.linear(cx, w_in, num_classes) if num_classes > 0 else cx

@@ -1,0 +1,29 @@
+"""The network a spec compiles to: stem -> stages -> head, all ordinary ``nn.Module``s."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+
+class Stage(nn.Sequential):
+    """The blocks of one stage, in order; ``name`` is the spec's stage name."""
+
+    def __init__(self, name: str, blocks: list[nn.Module]) -> None:
+        super().__init__(*blocks)
+        self.name = name
+
+
+class SKNet(nn.Module):
+    """A built network. ``stages[i][j]`` is block j of spec stage i."""
+
+    def __init__(self, stem: nn.Module, stages: list[Stage], head: nn.Module) -> None:
+        super().__init__()
+        self.stem = stem
+        self.stages = nn.Sequential(*stages)
+        self.head = head
+
+    def forward_features(self, x: Tensor) -> Tensor:
+        return self.stages(self.stem(x))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.forward_features(x))

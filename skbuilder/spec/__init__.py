@@ -1,0 +1,30 @@
+"""Spec: schema, loading with positions, and the error type."""
+
+from skbuilder.spec.errors import SpecError, SpecIssue
+from skbuilder.spec.loader import Document, load_spec, parse_spec, parse_yaml, spec_from_dict
+from skbuilder.spec.schema import (
+    BlockPlan,
+    HeadSpec,
+    InputSpec,
+    NetworkSpec,
+    SKSpec,
+    StageSpec,
+    StemSpec,
+)
+
+__all__ = [
+    "BlockPlan",
+    "Document",
+    "HeadSpec",
+    "InputSpec",
+    "NetworkSpec",
+    "SKSpec",
+    "SpecError",
+    "SpecIssue",
+    "StageSpec",
+    "StemSpec",
+    "load_spec",
+    "parse_spec",
+    "parse_yaml",
+    "spec_from_dict",
+]
