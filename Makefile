@@ -18,7 +18,7 @@ demo: $(STAMP)  ## the main job on a shipped spec: validate and summarize SKNet-
 	$(BIN)/skbuilder summary specs/sknet50.yaml
 
 test: $(STAMP)  ## lint, then the default (fast) test suite
-	$(BIN)/ruff check skbuilder tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 test-all: $(STAMP)  ## also the tests marked slow
