@@ -59,12 +59,12 @@ def yaml_hint(expected: str, value: Any, raw: tuple[str, str | None] | None) -> 
     """How to write ``expected`` when YAML read ``raw`` (text, quoting style) as ``value``."""
     text, style = raw if raw else (None, None)
     quoted = style in ("'", '"')
+    if value is None:
+        return f"the value is empty (YAML null); write {expected}"
     if isinstance(value, bool) and expected in ("an integer", "a number") and text:
         return f"YAML reads `{text}` as the boolean {yaml_word(value)}; write a number"
-    if isinstance(value, bool | int | float) and expected == "a string" and text:
+    if not isinstance(value, str) and expected == "a string" and text:
         return f"YAML reads `{text}` as {yaml_word(value)}; quote it: '{text}'"
-    if value is None and expected != "a string":
-        return f"the value is empty (YAML null); write {expected}"
     if isinstance(value, str) and expected in ("an integer", "a number"):
         number = _number_text(value)
         if number is None:
@@ -97,7 +97,8 @@ def close_match(word: Any, choices: typing.Iterable[Any]) -> str | None:
     if not isinstance(word, str):
         return None
     names = [str(c) for c in choices]
-    close = difflib.get_close_matches(word, names, n=1)
+    same_case = [n for n in names if n.lower() == word.lower()]
+    close = same_case or difflib.get_close_matches(word, names, n=1)
     return f"did you mean `{close[0]}`?" if close else None
 
 
@@ -117,10 +118,8 @@ def describe(
         word = "at least" if kind == "too_short" else "at most"
         limit = ctx.get("min_length" if kind == "too_short" else "max_length")
         unit = "item" if ctx.get("field_type") == "List" else "value"
-        return (
-            f"needs {word} {limit} {unit}{'s' if limit != 1 else ''}, got {ctx.get('actual_length')}",
-            None,
-        )
+        plural = "s" if limit != 1 else ""
+        return f"needs {word} {limit} {unit}{plural}, got {ctx.get('actual_length')}", None
     if kind in ("string_too_short", "string_too_long"):
         word = "at least" if kind == "string_too_short" else "at most"
         limit = ctx.get("min_length" if kind == "string_too_short" else "max_length")
