@@ -94,6 +94,15 @@ def _choices(path: Path_) -> tuple[Any, ...]:
     return literal_choices(info.annotation) if info else ()
 
 
+def _where_set(doc: Document, path: Path_) -> Path_:
+    """A stage's SK setting that the stage inherits is reported where the network sets it."""
+    if path[:1] == ("stages",) and path[2:3] == ("sk",) and path not in doc.values:
+        inherited = ("sk", *path[3:])
+        if inherited in doc.values:
+            return inherited
+    return path
+
+
 # -- validation -----------------------------------------------------------------------------
 
 
@@ -106,7 +115,7 @@ def validation_issues(exc: ValidationError, doc: Document) -> list[SpecIssue]:
         base = _data_path(doc.data, err["loc"])
         if kind == "spec_rules":
             for v in ctx["violations"]:
-                path = (*base, *v["loc"])
+                path = _where_set(doc, (*base, *v["loc"]))
                 issues.append(doc.issue(path, v["msg"], hint=v.get("hint")))
         elif kind == "extra_forbidden":
             issues.append(

@@ -81,6 +81,7 @@ class _BoundedLoader(yaml.SafeLoader):
         super().__init__(text)
         self.source, self.limits = source, limits
         self.depth = self.nodes = self.aliases = 0
+        self.alias_marks: dict[tuple[int, int], Mark] = {}  # (parent, index or key) -> ``*name``
 
     def _refuse(self, message: str, hint: str) -> typing.NoReturn:
         mark = self.peek_event().start_mark
@@ -91,6 +92,9 @@ class _BoundedLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
+            mark = self.peek_event().start_mark
+            where = index if isinstance(index, int) else id(index)
+            self.alias_marks[(id(parent), where)] = (mark.line + 1, mark.column + 1)
             if self.aliases > self.limits.max_aliases:
                 self._refuse(
                     f"more than {self.limits.max_aliases} aliases (*name)",
@@ -146,24 +150,34 @@ class _Converter:
                 )
             )
 
-    def convert(self, node: yaml.Node, path: Path_) -> Any:
+    def convert(self, node: yaml.Node, path: Path_, at: Mark | None = None) -> Any:
+        """``node`` as plain data; ``at`` is where it is referenced, when through an alias."""
         self._count(node, path)
-        self.doc.values[path] = _mark(node)
+        self.doc.values[path] = at or _mark(node)
         if node.tag not in _PLAIN_TAGS:
             self._issue(path, node, *_tag_problem(node.tag))
             return None
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         if id(node) in self.open:
-            self._issue(path, node, "an alias refers to a value that contains it")
+            line, col = self.doc.values[path]
+            message = "an alias refers to a value that contains it"
+            self.issues.append(SpecIssue(path, message, self.doc.source, line, col))
             return None
         self.open.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
                 return self._mapping(node, path)
-            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+            return [
+                self.convert(item, (*path, i), self._alias_mark(node, i))
+                for i, item in enumerate(node.value)
+            ]
         finally:
             self.open.discard(id(node))
+
+    def _alias_mark(self, parent: yaml.Node, where: int | yaml.Node) -> Mark | None:
+        key = where if isinstance(where, int) else id(where)
+        return self.loader.alias_marks.get((id(parent), key))
 
     def _scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
         self.doc.scalars[path] = (node.value, node.style)
@@ -206,7 +220,7 @@ class _Converter:
                 )
                 continue
             self.doc.keys[(*path, key)] = _mark(key_node)
-            out[key] = self.convert(value_node, (*path, key))
+            out[key] = self.convert(value_node, (*path, key), self._alias_mark(node, key_node))
         return out
 
 
@@ -239,8 +253,13 @@ def parse_yaml(text: str, source: str = "<spec>", *, limits: Limits = DEFAULT_LI
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
-        raise SpecError([SpecIssue((), f"YAML error: {message}", source, line, col)]) from None
+        message = ": ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+        start = exc.context_mark
+        if start and exc.problem_mark and start.line != exc.problem_mark.line:
+            message += f" (the construct started at line {start.line + 1})"
+        hint = "indent with spaces; YAML does not allow tabs" if "'\\t'" in message else None
+        issue = SpecIssue((), f"YAML error: {message}", source, line, col, hint)
+        raise SpecError([issue]) from None
     except yaml.YAMLError as exc:
         raise SpecError([SpecIssue((), f"YAML error: {exc}", source)]) from None
     finally:
