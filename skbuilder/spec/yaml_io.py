@@ -241,9 +241,10 @@ def parse_yaml(text: str, source: str = "<spec>", *, limits: Limits = DEFAULT_LI
             [SpecIssue((), f"the spec is {size:,} bytes, over {limits.max_bytes:,}", source, 1, 1)]
         )
     doc = Document(None, source)
-    loader = _BoundedLoader(text, source, limits)
-    converter = _Converter(loader, doc, limits)
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text, source, limits)  # the reader checks characters here
+        converter = _Converter(loader, doc, limits)
         node = loader.get_single_node()
         if node is None:
             raise SpecError([SpecIssue((), "the spec is empty", source, 1, 1)])
@@ -260,10 +261,17 @@ def parse_yaml(text: str, source: str = "<spec>", *, limits: Limits = DEFAULT_LI
         hint = "indent with spaces; YAML does not allow tabs" if "'\\t'" in message else None
         issue = SpecIssue((), f"YAML error: {message}", source, line, col, hint)
         raise SpecError([issue]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        message = f"character {char!r} is not allowed in YAML"
+        raise SpecError([SpecIssue((), message, source, line, col)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([SpecIssue((), f"YAML error: {exc}", source)]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if converter.issues:
         raise SpecError(converter.issues)
     return doc
