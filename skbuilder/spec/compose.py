@@ -164,19 +164,24 @@ def _apply_override(doc: Document, text: str, limits: Limits) -> Document:
     value = _parse_value(value_text, source, len(name) + 1, limits)
     container: Any = doc.data
     done: Path_ = ()
+    created: list[Path_] = []
     for seg in path[:-1]:
         seg = _check_step(container, seg, (*done, seg), source)
         if isinstance(container, dict) and container.get(seg) is None:
             container[seg] = {}  # e.g. ``head.dropout=0.2`` when the spec has no ``head``
+            created.append((*done, seg))
         container, done = container[seg], (*done, seg)
     last = _check_step(container, path[-1], (*done, path[-1]), source)
     path = (*done, last)
     container[last] = value.data
     out = Document(doc.data, doc.source)
-    _copy_positions(doc, out, keep=lambda p: not _under(p, {path}))
+    replaced = {created[0] if created else path}
+    _copy_positions(doc, out, keep=lambda p: not _under(p, replaced))
     _copy_positions(value, out, keep=lambda p: True, prefix=path)
-    out.keys[path] = (1, 1)
-    out.files[path] = source
+    for made in [*created, path]:
+        out.keys[made] = (1, 1)
+        out.values.setdefault(made, (1, 1))
+        out.files[made] = source
     return out
 
 
