@@ -9,6 +9,7 @@ from pathlib import Path
 from torch import nn
 
 from skbuilder.blocks import ResidualBlock, get_block
+from skbuilder.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, check_budget
 from skbuilder.layers.head import ClassifierHead
 from skbuilder.layers.stem import Stem
 from skbuilder.model import SKNet, Stage
@@ -20,11 +21,17 @@ def build_model(
     *,
     norm_layer: type[nn.Module] = nn.BatchNorm2d,
     act_layer: type[nn.Module] = nn.ReLU,
+    max_params: int | None = DEFAULT_MAX_PARAMS,
+    max_macs: int | None = DEFAULT_MAX_MACS,
 ) -> SKNet:
     """Build the network a spec describes (a path is loaded first). Layer classes are passed in,
-    so a spec can be built with e.g. ``nn.SyncBatchNorm`` or ``nn.SiLU`` without editing it."""
+    so a spec can be built with e.g. ``nn.SyncBatchNorm`` or ``nn.SiLU`` without editing it.
+    A spec over ``max_params`` or ``max_macs`` (analytic, at its input size; ``None`` for no
+    bound) raises SpecError before any module is made."""
     if not isinstance(spec, NetworkSpec):
-        spec = load_spec(spec)
+        spec = load_spec(spec, max_params=max_params, max_macs=max_macs)
+    else:
+        check_budget(spec, max_params=max_params, max_macs=max_macs)
     stem = Stem(
         spec.input.channels,
         spec.stem.width,

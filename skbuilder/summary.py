@@ -8,7 +8,7 @@ from skbuilder.blocks import get_block
 from skbuilder.complexity import Cost
 from skbuilder.layers.head import ClassifierHead
 from skbuilder.layers.stem import Stem
-from skbuilder.spec import NetworkSpec
+from skbuilder.spec import BlockPlan, NetworkSpec
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,12 @@ def summarize(spec: NetworkSpec, image_size: int | None = None) -> Summary:
     )
     rows = [Row("stem", "stem", 0, (spec.stem.width, cx.h, cx.w), cx.params, cx.macs)]
     names = spec.stage_names()
+    plans: list[list[BlockPlan]] = [[] for _ in spec.stages]
+    for plan in spec.plan():  # one pass: the check of a huge spec stays linear in its blocks
+        plans[plan.stage].append(plan)
     for i, stage in enumerate(spec.stages):
         before = cx
-        for plan in (p for p in spec.plan() if p.stage == i):
+        for plan in plans[i]:
             cx = get_block(plan.kind).complexity(
                 cx, plan.w_in, plan.w_out, plan.stride, plan.params
             )

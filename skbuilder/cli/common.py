@@ -1,9 +1,14 @@
-"""What every subcommand shares: reading the spec argument, and errors meant for the user."""
+"""What every subcommand shares: reading the spec argument (with ``--set`` overrides and the
+size budget), atomic output files, and errors meant for the user."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
+from pathlib import Path
 
+from skbuilder.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, human
 from skbuilder.spec import NetworkSpec, load_spec
 
 
@@ -11,13 +16,62 @@ class CLIError(Exception):
     """A problem with the user's input, printed as one line without a traceback."""
 
 
+_SUFFIXES = {"K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+
+
+def count(text: str) -> int | None:
+    """``2000000``, ``2M``, ``1.5G`` -> an integer; ``none`` -> no bound."""
+    if text.strip().lower() == "none":
+        return None
+    body, scale = text.strip(), 1
+    if body[-1:].upper() in _SUFFIXES:
+        body, scale = body[:-1], _SUFFIXES[body[-1].upper()]
+    try:
+        value = int(float(body) * scale)
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(
+            f"expected a count such as 2000000, 25M, 1.5G or none, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive count, got {text!r}")
+    return value
+
+
 def add_spec_argument(parser: argparse.ArgumentParser) -> None:
+    """The spec path plus the options every spec-taking command accepts."""
     parser.add_argument("spec", help="path to a YAML network spec")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        dest="overrides",
+        help="override a value, e.g. --set stages.2.depth=8 (VALUE is YAML; repeatable)",
+    )
+    parser.add_argument(
+        "--max-params",
+        type=count,
+        default=DEFAULT_MAX_PARAMS,
+        metavar="N",
+        help=f"refuse a model with more parameters (default {human(DEFAULT_MAX_PARAMS)}; none)",
+    )
+    parser.add_argument(
+        "--max-macs",
+        type=count,
+        default=DEFAULT_MAX_MACS,
+        metavar="N",
+        help=f"refuse a model with more MACs per image (default {human(DEFAULT_MAX_MACS)}; none)",
+    )
 
 
 def spec_from_args(args: argparse.Namespace) -> NetworkSpec:
     """The validated spec named on the command line (SpecError on any problem)."""
-    return load_spec(args.spec)
+    return load_spec(
+        args.spec,
+        overrides=getattr(args, "overrides", ()),
+        max_params=getattr(args, "max_params", DEFAULT_MAX_PARAMS),
+        max_macs=getattr(args, "max_macs", DEFAULT_MAX_MACS),
+    )
 
 
 def positive_int(text: str) -> int:
@@ -28,3 +82,19 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (temp file in the same folder, rename)."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CLIError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise CLIError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -1,147 +1,40 @@
 """YAML text -> positioned data -> ``NetworkSpec``.
 
-The YAML is composed into nodes (safe tags only), converted to plain data while the line and
-column of every key and value are kept, then validated; every pydantic error is mapped back to
-the place in the file it came from.
+The YAML is read into plain data with the place of every key and value (``yaml_io``), composed
+(``extends:``, overrides; ``compose``), then validated; every pydantic error is mapped back to
+the place in the file it came from, with a message and hint a person can act on (``messages``).
+Optionally the model's analytic size is checked against a budget (``skbuilder.budget``).
 """
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from skbuilder.spec.compose import apply_overrides, read_document, resolve_extends
 from skbuilder.spec.errors import SpecError, SpecIssue
+from skbuilder.spec.limits import DEFAULT_LIMITS, Limits
+from skbuilder.spec.messages import close_match, describe, literal_choices
 from skbuilder.spec.schema import NetworkSpec
+from skbuilder.spec.yaml_io import Document, Path_, parse_yaml
 
-Path_ = tuple[str | int, ...]
-Mark = tuple[int, int]  # 1-based line, column
-
-
-@dataclass
-class Document:
-    """Plain data from one YAML document with the position of each value and each key."""
-
-    data: Any
-    source: str = "<spec>"
-    values: dict[Path_, Mark] = field(default_factory=dict)
-    keys: dict[Path_, Mark] = field(default_factory=dict)
-
-    def mark(self, path: Path_, *, key: bool = False) -> Mark | None:
-        """Position of the deepest known node on ``path`` (the key itself when ``key``)."""
-        if key and path in self.keys:
-            return self.keys[path]
-        for cut in range(len(path), -1, -1):
-            if path[:cut] in self.values:
-                return self.values[path[:cut]]
-        return None
-
-    def issue(
-        self, path: Path_, message: str, *, hint: str | None = None, key: bool = False
-    ) -> SpecIssue:
-        mark = self.mark(path, key=key)
-        line, col = mark if mark else (None, None)
-        return SpecIssue(path, message, self.source, line, col, hint)
+__all__ = [
+    "Document",
+    "load_spec",
+    "parse_spec",
+    "parse_yaml",
+    "spec_from_dict",
+    "validate_document",
+    "validation_issues",
+]
 
 
-def _mark(node: yaml.Node) -> Mark:
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
-class _Converter:
-    """Nodes -> data, recording marks, refusing duplicate keys and non-string keys."""
-
-    def __init__(self, loader: yaml.SafeLoader, doc: Document) -> None:
-        self.loader = loader
-        self.doc = doc
-        self.issues: list[SpecIssue] = []
-
-    def convert(self, node: yaml.Node, path: Path_) -> Any:
-        self.doc.values[path] = _mark(node)
-        if isinstance(node, yaml.MappingNode):
-            out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node, deep=True)
-                if not isinstance(key, str):
-                    self.issues.append(
-                        SpecIssue(
-                            path,
-                            f"keys must be strings, got {key!r}",
-                            self.doc.source,
-                            *_mark(key_node),
-                        )
-                    )
-                    continue
-                if key in out:
-                    first = self.doc.keys[(*path, key)]
-                    self.issues.append(
-                        SpecIssue(
-                            (*path, key),
-                            f"duplicate key {key!r} (first at line {first[0]})",
-                            self.doc.source,
-                            *_mark(key_node),
-                        )
-                    )
-                    continue
-                self.doc.keys[(*path, key)] = _mark(key_node)
-                out[key] = self.convert(value_node, (*path, key))
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
-
-
-def parse_yaml(text: str, source: str = "<spec>") -> Document:
-    """Parse one YAML document into positioned plain data; SpecError on any YAML problem."""
-    doc = Document(None, source)
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise SpecError([SpecIssue((), "the spec is empty", source, 1, 1)])
-        converter = _Converter(loader, doc)
-        doc.data = converter.convert(node, ())
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
-        raise SpecError([SpecIssue((), f"YAML error: {message}", source, line, col)]) from None
-    except yaml.YAMLError as exc:
-        raise SpecError([SpecIssue((), f"YAML error: {exc}", source)]) from None
-    finally:
-        loader.dispose()
-    if converter.issues:
-        raise SpecError(converter.issues)
-    return doc
-
-
-# -- validation ---------------------------------------------------------------------------
-
-
-def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
-    """The part of a pydantic ``loc`` that addresses the data (union/validator tags dropped)."""
-    path: list[str | int] = []
-    for seg in loc:
-        if (isinstance(data, Mapping) and isinstance(seg, str) and seg in data) or (
-            isinstance(data, list) and isinstance(seg, int) and 0 <= seg < len(data)
-        ):
-            data = data[seg]
-            path.append(seg)
-        elif isinstance(data, Mapping | list):
-            if isinstance(seg, str) and seg.isidentifier() and isinstance(data, Mapping):
-                path.append(seg)  # a missing or extra field: name it
-                data = None
-            continue
-        else:
-            break
-    return tuple(path)
+# -- pydantic locations -> data paths -------------------------------------------------------
 
 
 def _model_at(path: Path_) -> type[BaseModel] | None:
@@ -167,13 +60,50 @@ def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
+    """The part of a pydantic ``loc`` that addresses the data: union members, discriminator
+    tags and validator names are dropped; a missing field is kept by name."""
+    path: list[str | int] = []
+    for seg in loc:
+        if (isinstance(data, Mapping) and isinstance(seg, str) and seg in data) or (
+            isinstance(data, list) and isinstance(seg, int) and 0 <= seg < len(data)
+        ):
+            data = data[seg]
+            path.append(seg)
+        elif isinstance(data, Mapping) and isinstance(seg, str):
+            model = _model_at(tuple(path))
+            if model is not None and seg in model.model_fields:
+                path.append(seg)  # a missing field: name it
+                data = None
+        elif not isinstance(data, Mapping | list):
+            break
+    return tuple(path)
+
+
 def _field_hint(path: Path_, name: str) -> str | None:
     model = _model_at(path)
     if model is None:
         return None
-    close = difflib.get_close_matches(name, list(model.model_fields), n=1)
-    allowed = ", ".join(model.model_fields)
-    return f"did you mean `{close[0]}`?" if close else f"allowed keys: {allowed}"
+    names = list(model.model_fields)
+    return close_match(name, names) or f"allowed keys: {', '.join(names)}"
+
+
+def _choices(path: Path_) -> tuple[Any, ...]:
+    model = _model_at(path[:-1]) if path and isinstance(path[-1], str) else None
+    info = model.model_fields.get(str(path[-1])) if model else None
+    return literal_choices(info.annotation) if info else ()
+
+
+def _where_set(doc: Document, path: Path_) -> Path_:
+    """A stage's SK setting that the stage inherits is reported where the network sets it."""
+    if path[:1] == ("stages",) and path[2:3] == ("sk",) and path not in doc.values:
+        inherited = ("sk", *path[3:])
+        if inherited in doc.values:
+            return inherited
+    return path
+
+
+# -- validation -----------------------------------------------------------------------------
 
 
 def validation_issues(exc: ValidationError, doc: Document) -> list[SpecIssue]:
@@ -185,7 +115,7 @@ def validation_issues(exc: ValidationError, doc: Document) -> list[SpecIssue]:
         base = _data_path(doc.data, err["loc"])
         if kind == "spec_rules":
             for v in ctx["violations"]:
-                path = (*base, *v["loc"])
+                path = _where_set(doc, (*base, *v["loc"]))
                 issues.append(doc.issue(path, v["msg"], hint=v.get("hint")))
         elif kind == "extra_forbidden":
             issues.append(
@@ -197,15 +127,11 @@ def validation_issues(exc: ValidationError, doc: Document) -> list[SpecIssue]:
                 )
             )
         elif kind == "missing":
-            issues.append(doc.issue(base, "required field is missing", key=True))
+            issues.append(doc.issue(base, f"required key `{base[-1]}` is missing", key=True))
         else:
-            issues.append(doc.issue(base, f"{err['msg']} (got {_show(err.get('input'))})"))
+            message, hint = describe(err, doc.scalars.get(base), _choices(base))
+            issues.append(doc.issue(base, message, hint=hint))
     return issues
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def validate_document(doc: Document) -> NetworkSpec:
@@ -216,25 +142,64 @@ def validate_document(doc: Document) -> NetworkSpec:
         return NetworkSpec.model_validate(doc.data)
     except ValidationError as exc:
         raise SpecError(validation_issues(exc, doc)) from None
+    except RecursionError:
+        raise SpecError([doc.issue((), "the spec is nested too deeply")]) from None
+
+
+def _finish(
+    doc: Document,
+    base_dir: Path,
+    chain: tuple[Path, ...],
+    overrides: Iterable[str],
+    limits: Limits,
+    max_params: int | None,
+    max_macs: int | None,
+) -> NetworkSpec:
+    doc = resolve_extends(doc, base_dir, limits=limits, chain=chain)
+    doc = apply_overrides(doc, overrides, limits=limits)
+    spec = validate_document(doc)
+    if max_params is not None or max_macs is not None:
+        from skbuilder.budget import budget_issues  # the budget reads the summary of a spec
+
+        issues = budget_issues(spec, max_params=max_params, max_macs=max_macs, doc=doc)
+        if issues:
+            raise SpecError(issues)
+    return spec
 
 
 # -- public entry points ------------------------------------------------------------------
 
 
-def parse_spec(text: str, source: str = "<string>") -> NetworkSpec:
-    """A spec from YAML text."""
-    return validate_document(parse_yaml(text, source))
+def parse_spec(
+    text: str,
+    source: str = "<string>",
+    *,
+    base_dir: str | Path | None = None,
+    overrides: Iterable[str] = (),
+    limits: Limits = DEFAULT_LIMITS,
+    max_params: int | None = None,
+    max_macs: int | None = None,
+) -> NetworkSpec:
+    """A spec from YAML text. ``extends:`` is resolved in ``base_dir`` (default: the current
+    directory); ``overrides`` are ``path=value`` strings; ``max_params``/``max_macs`` refuse a
+    spec whose model would be larger. Raises SpecError listing every problem."""
+    doc = parse_yaml(text, source, limits=limits)
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    return _finish(doc, base, (), overrides, limits, max_params, max_macs)
 
 
-def load_spec(path: str | Path) -> NetworkSpec:
-    """A spec from a YAML file."""
+def load_spec(
+    path: str | Path,
+    *,
+    overrides: Iterable[str] = (),
+    limits: Limits = DEFAULT_LIMITS,
+    max_params: int | None = None,
+    max_macs: int | None = None,
+) -> NetworkSpec:
+    """A spec from a YAML file (see ``parse_spec`` for the options)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise SpecError([SpecIssue((), f"cannot read spec: {reason}", str(path))]) from None
-    return parse_spec(text, str(path))
+    doc = read_document(path, str(path), limits)
+    return _finish(doc, path.parent, (path.resolve(),), overrides, limits, max_params, max_macs)
 
 
 def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> NetworkSpec:

@@ -1,0 +1,33 @@
+"""The JSON Schema of a spec file, for editors (``# yaml-language-server: $schema=...``).
+
+It is NetworkSpec's schema plus what the loader adds before validation: an optional
+``extends:`` key, and with it the top-level required keys may come from the base spec.
+Rules that relate fields (group divisibility, spatial size) are checked by the loader only.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from skbuilder.spec.compose import EXTENDS
+from skbuilder.spec.schema import NetworkSpec
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def spec_json_schema() -> dict[str, Any]:
+    schema = NetworkSpec.model_json_schema()
+    schema["properties"][EXTENDS] = {
+        "type": "string",
+        "description": "relative path of a base spec whose keys this file overrides",
+    }
+    required = schema.pop("required", [])
+    schema["if"] = {"not": {"required": [EXTENDS]}}
+    schema["then"] = {"required": required}
+    return {"$schema": DIALECT, **schema}
+
+
+def spec_json_schema_text() -> str:
+    """The schema as written to ``docs/spec.schema.json`` (stable key order, final newline)."""
+    return json.dumps(spec_json_schema(), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,277 @@
+"""YAML text -> plain data with the file, line and column of every key and value.
+
+PyYAML's safe loader, bounded (``Limits``) while composing and converting: size, nesting,
+values after alias expansion, aliases; only plain-data tags; duplicate keys refused.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from skbuilder.spec.errors import SpecError, SpecIssue
+from skbuilder.spec.limits import DEFAULT_LIMITS, Limits
+
+Path_ = tuple[str | int, ...]
+Mark = tuple[int, int]  # 1-based line, column
+
+
+@dataclass
+class Document:
+    """Plain data from YAML with the position of each value and each key.
+
+    ``files`` names the file of a path when it differs from ``source`` (after ``extends:`` or an
+    override); ``scalars`` keeps each scalar's text and quoting style, so a message can say
+    what was written, not only what YAML made of it.
+    """
+
+    data: Any
+    source: str = "<spec>"
+    values: dict[Path_, Mark] = field(default_factory=dict)
+    keys: dict[Path_, Mark] = field(default_factory=dict)
+    files: dict[Path_, str] = field(default_factory=dict)
+    scalars: dict[Path_, tuple[str, str | None]] = field(default_factory=dict)
+
+    def mark(self, path: Path_, *, key: bool = False) -> Mark | None:
+        """Position of the deepest known node on ``path`` (the key itself when ``key``)."""
+        found = self._known(path, key=key)
+        return None if found is None else found[1]
+
+    def origin(self, path: Path_) -> str:
+        """The file the value at ``path`` was read from."""
+        return self.files.get(path, self.source)
+
+    def _known(self, path: Path_, *, key: bool) -> tuple[Path_, Mark] | None:
+        if key and path in self.keys:
+            return path, self.keys[path]
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.values:
+                return path[:cut], self.values[path[:cut]]
+        return None
+
+    def issue(
+        self, path: Path_, message: str, *, hint: str | None = None, key: bool = False
+    ) -> SpecIssue:
+        found = self._known(path, key=key)
+        if found is None:
+            return SpecIssue(path, message, self.source, None, None, hint)
+        known, (line, col) = found
+        return SpecIssue(path, message, self.origin(known), line, col, hint)
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _LimitExceeded(Exception):
+    """A bound of ``Limits`` was passed; carries the issue to report."""
+
+    def __init__(self, issue: SpecIssue) -> None:
+        super().__init__(str(issue))
+        self.issue = issue
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with the composition bounded in depth, nodes and aliases."""
+
+    def __init__(self, text: str, source: str, limits: Limits) -> None:
+        super().__init__(text)
+        self.source, self.limits = source, limits
+        self.depth = self.nodes = self.aliases = 0
+        self.alias_marks: dict[tuple[int, int], Mark] = {}  # (parent, index or key) -> ``*name``
+
+    def _refuse(self, message: str, hint: str) -> typing.NoReturn:
+        mark = self.peek_event().start_mark
+        raise _LimitExceeded(
+            SpecIssue((), message, self.source, mark.line + 1, mark.column + 1, hint)
+        )
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            mark = self.peek_event().start_mark
+            where = index if isinstance(index, int) else id(index)
+            self.alias_marks[(id(parent), where)] = (mark.line + 1, mark.column + 1)
+            if self.aliases > self.limits.max_aliases:
+                self._refuse(
+                    f"more than {self.limits.max_aliases} aliases (*name)",
+                    "repeat the values, or use `extends:` to share a base spec",
+                )
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            self._refuse(f"more than {self.limits.max_nodes} values", "a spec is small")
+        self.depth += 1
+        try:
+            if self.depth > self.limits.max_depth:
+                self._refuse(f"nested deeper than {self.limits.max_depth} levels", "flatten it")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {
+    _YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
+
+
+def _show_tag(tag: str) -> str:
+    return "!!" + tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else tag
+
+
+class _Converter:
+    """Nodes -> data, recording marks; refuses duplicate and non-string keys, tags other than
+    plain data, and alias expansions past the node budget."""
+
+    def __init__(self, loader: _BoundedLoader, doc: Document, limits: Limits) -> None:
+        self.loader = loader
+        self.doc = doc
+        self.limits = limits
+        self.issues: list[SpecIssue] = []
+        self.expanded = 0
+        self.open: set[int] = set()  # collection nodes being converted (self-reference check)
+
+    def _issue(self, path: Path_, node: yaml.Node, message: str, hint: str | None = None) -> None:
+        self.issues.append(SpecIssue(path, message, self.doc.source, *_mark(node), hint))
+
+    def _count(self, node: yaml.Node, path: Path_) -> None:
+        self.expanded += 1
+        if self.expanded > self.limits.max_nodes:
+            raise _LimitExceeded(
+                SpecIssue(
+                    path,
+                    f"aliases expand to more than {self.limits.max_nodes} values",
+                    self.doc.source,
+                    *_mark(node),
+                    "an alias that repeats other aliases grows exponentially; write values out",
+                )
+            )
+
+    def convert(self, node: yaml.Node, path: Path_, at: Mark | None = None) -> Any:
+        """``node`` as plain data; ``at`` is where it is referenced, when through an alias."""
+        self._count(node, path)
+        self.doc.values[path] = at or _mark(node)
+        if node.tag not in _PLAIN_TAGS:
+            self._issue(path, node, *_tag_problem(node.tag))
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if id(node) in self.open:
+            line, col = self.doc.values[path]
+            message = "an alias refers to a value that contains it"
+            self.issues.append(SpecIssue(path, message, self.doc.source, line, col))
+            return None
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
+            return [
+                self.convert(item, (*path, i), self._alias_mark(node, i))
+                for i, item in enumerate(node.value)
+            ]
+        finally:
+            self.open.discard(id(node))
+
+    def _alias_mark(self, parent: yaml.Node, where: int | yaml.Node) -> Mark | None:
+        key = where if isinstance(where, int) else id(where)
+        return self.loader.alias_marks.get((id(parent), key))
+
+    def _scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        self.doc.scalars[path] = (node.value, node.style)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:
+            text = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+            self._issue(path, node, f"cannot read the value {text!r}: {exc}")
+            return None
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _YAML_TAG + "merge":
+                self._issue(path, key_node, *_tag_problem(key_node.tag))
+                continue
+            key = (
+                self.loader.construct_object(key_node)
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag in _PLAIN_TAGS
+                else key_node.value
+            )
+            if not isinstance(key, str):
+                shown = key if isinstance(key_node, yaml.ScalarNode) else "a " + key_node.id
+                self._issue(
+                    path,
+                    key_node,
+                    f"keys must be strings, got {shown!r}",
+                    f"quote it: '{key_node.value}'"
+                    if isinstance(key, int | float | bool)
+                    else None,
+                )
+                continue
+            if key in out:
+                first = self.doc.keys[(*path, key)]
+                self._issue(
+                    (*path, key),
+                    key_node,
+                    f"duplicate key {key!r} (first at line {first[0]})",
+                    "YAML would silently keep the last one; remove one of them",
+                )
+                continue
+            self.doc.keys[(*path, key)] = _mark(key_node)
+            out[key] = self.convert(value_node, (*path, key), self._alias_mark(node, key_node))
+        return out
+
+
+def _tag_problem(tag: str) -> tuple[str, str]:
+    if tag == _YAML_TAG + "merge":
+        return "merge keys (<<) are not supported", "repeat the keys, or use `extends:`"
+    return (
+        f"the tag {_show_tag(tag)} is not allowed",
+        "a spec holds plain data only (strings, numbers, booleans, lists, mappings)",
+    )
+
+
+def parse_yaml(text: str, source: str = "<spec>", *, limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Parse one YAML document into positioned plain data; SpecError on any YAML problem."""
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > limits.max_bytes:
+        raise SpecError(
+            [SpecIssue((), f"the spec is {size:,} bytes, over {limits.max_bytes:,}", source, 1, 1)]
+        )
+    doc = Document(None, source)
+    loader: _BoundedLoader | None = None
+    try:
+        loader = _BoundedLoader(text, source, limits)  # the reader checks characters here
+        converter = _Converter(loader, doc, limits)
+        node = loader.get_single_node()
+        if node is None:
+            raise SpecError([SpecIssue((), "the spec is empty", source, 1, 1)])
+        doc.data = converter.convert(node, ())
+    except _LimitExceeded as exc:
+        raise SpecError([exc.issue]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        message = ": ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+        start = exc.context_mark
+        if start and exc.problem_mark and start.line != exc.problem_mark.line:
+            message += f" (the construct started at line {start.line + 1})"
+        hint = "indent with spaces; YAML does not allow tabs" if "'\\t'" in message else None
+        issue = SpecIssue((), f"YAML error: {message}", source, line, col, hint)
+        raise SpecError([issue]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        message = f"character {char!r} is not allowed in YAML"
+        raise SpecError([SpecIssue((), message, source, line, col)]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([SpecIssue((), f"YAML error: {exc}", source)]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if converter.issues:
+        raise SpecError(converter.issues)
+    return doc
