@@ -144,7 +144,8 @@ def test_unknown_block_kind_is_an_error_with_suggestion() -> None:
         )
     (issue,) = err.value.issues
     assert (issue.line, issue.column) == (3, 48)
-    assert "did you mean 'sk_bottleneck'" in issue.message
+    assert "unknown block kind 'sk_botleneck'" in issue.message
+    assert "did you mean 'sk_bottleneck'" in (issue.hint or "")
 
 
 def test_registering_a_taken_name_or_a_non_block_is_refused() -> None:
