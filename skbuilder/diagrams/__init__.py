@@ -10,7 +10,7 @@ import graphviz
 
 from skbuilder.diagrams.errors import DiagramError, RendererNotFound
 from skbuilder.diagrams.network import network_diagram
-from skbuilder.diagrams.render import FORMATS, Renderer, find_renderer, render, write_diagram
+from skbuilder.diagrams.renderer import FORMATS, Renderer, find_renderer, render, write_diagram
 from skbuilder.diagrams.stage import block_diagram, resolve_stage, stage_diagram
 from skbuilder.spec import NetworkSpec
 
