@@ -331,3 +331,21 @@ def test_cli_bad_options(
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["sknet50", "sknet101", "sknet26", "resnext50_32x4d", "skresnet18"]
+)
+def test_every_shipped_spec_draws_at_every_level(specs_dir: Path, name: str) -> None:
+    spec = load_spec(specs_dir / f"{name}.yaml")
+    network = network_diagram(spec).source
+    assert stage_clusters(network) == spec.stage_names()
+    assert collapsed_counts(network) == {
+        n: s.depth - 1 for n, s in zip(spec.stage_names(), spec.stages) if s.depth > 1
+    }
+    sk = spec.stages[resolve_stage(spec)].block.startswith("sk_")
+    assert count_nodes(block_diagram(spec).source, r"softmax") == int(sk)
+    last = spec.stage_names()[-1]
+    assert len(re.findall(r"cluster_block\d+ ", stage_diagram(spec, last).source)) == (
+        spec.stages[-1].depth
+    )
