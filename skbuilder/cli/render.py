@@ -1,0 +1,59 @@
+"""``skbuilder render SPEC -o FILE``: an architecture diagram (SVG, PNG or DOT) from the spec."""
+
+from __future__ import annotations
+
+import argparse
+
+from skbuilder.cli.common import CLIError, add_spec_argument, positive_int, spec_from_args
+from skbuilder.diagrams import FORMATS, LEVELS, DiagramError, diagram, write_diagram
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("render", help="draw the network, a stage or an SK unit (svg, png, dot)")
+    add_spec_argument(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
+    p.add_argument(
+        "--level",
+        choices=LEVELS,
+        default="network",
+        help="network: stages with repeated blocks collapsed (default); stage: every block "
+        "of one stage; block: the first block of one stage in full (the SK unit)",
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="output format (default: from FILE's suffix); dot needs no Graphviz program",
+    )
+    p.add_argument(
+        "--stage",
+        default=None,
+        metavar="NAME|INDEX",
+        help="stage for --level stage/block, by name or 0-based index (default: first SK stage)",
+    )
+    p.add_argument(
+        "--input-size",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="square input size for the shapes (default: the spec's input.image_size)",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = spec_from_args(args)
+    if args.input_size is not None:
+        problems = spec.rule_violations(image_size=args.input_size)
+        if problems:
+            raise CLIError(
+                f"--input-size {args.input_size}: {problems[0]['msg']}; "
+                f"{problems[0]['hint'] or ''}".rstrip("; ")
+            )
+    try:
+        graph = diagram(spec, args.level, stage=args.stage, image_size=args.input_size)
+        path = write_diagram(graph, args.output, args.format)
+    except DiagramError as exc:
+        raise CLIError(str(exc)) from None
+    print(f"wrote {path} ({spec.name}, {args.level} level)")
+    return 0

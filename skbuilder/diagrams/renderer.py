@@ -1,0 +1,115 @@
+"""DOT to SVG or PNG: the system ``dot`` if there is one, else the ``graphviz-pure`` program
+installed with skbuilder; DOT itself needs neither. Files are written whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import graphviz
+
+from skbuilder.diagrams.errors import DiagramError, RendererNotFound
+
+FORMATS = ("svg", "png", "dot")
+SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
+PNG_DPI = 110
+FIX = (
+    "install one with `pip install graphviz-pure` (or the system package graphviz), "
+    "or write DOT with --format dot"
+)
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """A program with ``dot``'s command line."""
+
+    name: str
+    command: str
+
+
+def _script_dirs() -> list[str]:
+    """Where this Python's console scripts live, so a venv's graphviz-pure is found even when
+    the venv is not activated."""
+    dirs = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
+    return [d for d in dict.fromkeys(dirs) if d]
+
+
+def find_renderer() -> Renderer | None:
+    """The system ``dot`` on PATH; else ``graphviz-pure`` on PATH or beside this Python."""
+    dot = shutil.which("dot")
+    if dot:
+        return Renderer("dot", dot)
+    pure = shutil.which("graphviz-pure") or shutil.which(
+        "graphviz-pure", path=os.pathsep.join(_script_dirs())
+    )
+    return Renderer("graphviz-pure", pure) if pure else None
+
+
+def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """The output format: ``fmt`` if given, else the file's suffix."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise DiagramError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise DiagramError(
+            f"cannot tell the format of {str(path)!r} from its suffix: name a .svg, .png or .dot "
+            "file, or give --format svg|png|dot"
+        )
+    return SUFFIXES[suffix]
+
+
+def render(graph: graphviz.Digraph, fmt: str, renderer: Renderer | None = None) -> bytes:
+    """The diagram as ``fmt`` bytes; DOT needs no renderer."""
+    fmt = format_for("", fmt)
+    if fmt == "dot":
+        return graph.source.encode()
+    renderer = renderer or find_renderer()
+    if renderer is None:
+        raise RendererNotFound(f"no Graphviz renderer found to write {fmt}: {FIX}")
+    command = [renderer.command, f"-T{fmt}", "-q"]
+    if fmt == "png":
+        command.append(f"-Gdpi={PNG_DPI}")
+    try:
+        done = subprocess.run(
+            command, input=graph.source.encode(), capture_output=True, timeout=300, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DiagramError(f"could not run {renderer.command}: {exc}") from None
+    if done.returncode != 0 or not done.stdout:
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        reason = said[0] if said else f"exit status {done.returncode}"
+        raise DiagramError(f"{renderer.name} could not render the diagram: {reason}")
+    return done.stdout
+
+
+def write_diagram(
+    graph: graphviz.Digraph,
+    path: str | os.PathLike[str],
+    fmt: str | None = None,
+    renderer: Renderer | None = None,
+) -> Path:
+    """Render and write to ``path`` atomically (a temporary file renamed into place)."""
+    target = Path(path)
+    data = render(graph, format_for(target, fmt), renderer)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise DiagramError(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise DiagramError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return target

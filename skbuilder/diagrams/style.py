@@ -1,0 +1,177 @@
+"""One look for every diagram: a colour per kind of operation, node and edge helpers, a legend.
+
+Labels are Graphviz HTML-like labels, so text is escaped here and nowhere else. Only glyphs the
+bundled fonts of common renderers carry are used (× − · →); sums and products are drawn as circles
+holding "+" and "×", as in the paper's Figure 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from html import escape
+
+import graphviz
+
+FONT = "Helvetica"
+EDGE_COLOUR = "#555555"
+
+
+@dataclass(frozen=True)
+class Op:
+    """A kind of operation: its fill and border colours and the legend's words for it."""
+
+    fill: str
+    border: str
+    meaning: str
+    shape: str = "box"
+
+
+OPS: dict[str, Op] = {
+    "io": Op("#f2f2f2", "#7f7f7f", "input / output tensor", "box"),
+    "conv": Op("#dbe9f6", "#4a78a8", "convolution + BN (+ ReLU)"),
+    "sk": Op("#fbe3c5", "#c77c1e", "SK convolution / SK unit"),
+    "branch": Op("#fde9d2", "#c77c1e", "split: one SK branch (conv + BN + ReLU)"),
+    "pool": Op("#fff4bf", "#b59a1b", "pooling"),
+    "fc": Op("#e6dcf3", "#7a5aa6", "fully connected (+ BN, ReLU)"),
+    "softmax": Op("#f7d4d8", "#b03a48", "softmax across branches"),
+    "merge": Op("#ffffff", "#444444", "element-wise sum (+) / product (×)", "circle"),
+    "act": Op("#e3f1e0", "#4f8a46", "activation (ReLU)"),
+    "shortcut": Op("#ececec", "#7f7f7f", "shortcut projection (1×1 conv + BN)"),
+    "repeat": Op("#ffffff", "#7f7f7f", "repeated blocks, collapsed"),
+}
+
+
+def html(*lines: str | tuple[str, str]) -> str:
+    """An HTML-like label: each plain string a line; ``("b", text)`` a bold line and
+    ``("small", text)`` a smaller grey line. Text is escaped."""
+    parts = []
+    for line in lines:
+        if isinstance(line, tuple):
+            style, text = line
+            if style == "b":
+                parts.append(f"<b>{escape(text)}</b>")
+            else:
+                parts.append(f'<font point-size="10" color="#444444">{escape(text)}</font>')
+        else:
+            parts.append(escape(line))
+    return "<" + "<br/>".join(parts) + ">"
+
+
+def chw(c: int, h: int | None = None, w: int | None = None) -> str:
+    """A tensor shape as the paper writes it: C×H×W (or C alone for a vector)."""
+    return "×".join(str(x) for x in (c, h, w) if x is not None)
+
+
+class Canvas:
+    """A digraph in the house style that remembers which kinds of operation it holds, so the
+    legend lists exactly those. Nodes go into the innermost open cluster; edges always go to
+    the root graph (an edge inside a cluster would pull its end nodes into that cluster)."""
+
+    def __init__(self, name: str, title: str | None = None, *, rankdir: str = "TB") -> None:
+        self.graph = graphviz.Digraph(
+            name,
+            graph_attr={
+                "rankdir": rankdir,
+                "fontname": FONT,
+                "fontsize": "14",
+                "nodesep": "0.3",
+                "ranksep": "0.35",
+                "newrank": "true",
+                "bgcolor": "white",
+                "labelloc": "t",
+                "compound": "true",
+            },
+            node_attr={"fontname": FONT, "fontsize": "12", "margin": "0.16,0.06"},
+            edge_attr={
+                "fontname": FONT,
+                "fontsize": "10",
+                "fontcolor": "#333333",
+                "color": EDGE_COLOUR,
+                "arrowsize": "0.7",
+            },
+        )
+        if title:
+            self.graph.attr(label=html(("b", title)))
+        self.ops: list[str] = []
+        self._stack: list[graphviz.Digraph] = [self.graph]
+        self._edges: list[tuple[str, str, dict[str, str]]] = []
+
+    @contextmanager
+    def cluster(self, name: str, label: str, *, fill: str = "#fafafa") -> Iterator[None]:
+        """Nodes added inside the ``with`` block form one labelled box."""
+        with self._stack[-1].subgraph(name=f"cluster_{name}") as sub:
+            sub.attr(
+                label=label,
+                style="rounded,filled",
+                fillcolor=fill,
+                color="#9a9a9a",
+                fontname=FONT,
+                fontsize="12",
+                labeljust="l",
+            )
+            self._stack.append(sub)
+            try:
+                yield
+            finally:
+                self._stack.pop()
+
+    def node(self, name: str, op: str, label: str, **attrs: str) -> str:
+        """Add a node drawn as operation ``op``; returns its name for the edges."""
+        style = OPS[op]
+        base = {
+            "label": label,
+            "shape": style.shape,
+            "style": "rounded,filled",
+            "fillcolor": style.fill,
+            "color": style.border,
+            "class": op,
+        }
+        if style.shape == "circle":
+            base.update(style="filled", width="0.34", fixedsize="true", fontsize="15")
+        if op == "repeat":
+            base.update(style="rounded,dashed,filled")
+        base.update(attrs)
+        self._stack[-1].node(name, **base)
+        if op not in self.ops:
+            self.ops.append(op)
+        return name
+
+    def edge(self, tail: str, head: str, shape: str | None = None, **attrs: str) -> None:
+        """An edge labelled with the tensor it carries (``shape``), if given."""
+        if shape:
+            attrs.setdefault("label", f" {shape} ")
+        self._edges.append((tail, head, attrs))
+
+    def rank_same(self, *names: str) -> None:
+        """Keep these nodes side by side."""
+        with self.graph.subgraph() as row:
+            row.attr(rank="same")
+            for n in names:
+                row.node(n)
+
+    def finish(self, *, legend: bool = True) -> graphviz.Digraph:
+        """The graph, its edges written after every node, with a legend of the operations drawn."""
+        for tail, head, attrs in self._edges:
+            self.graph.edge(tail, head, **attrs)
+        self._edges.clear()
+        if legend:
+            self._legend()
+        return self.graph
+
+    def _legend(self) -> None:
+        rows = ['<tr><td colspan="2" align="left"><b>legend</b></td></tr>']
+        for op in sorted(self.ops, key=list(OPS).index):
+            style = OPS[op]
+            rows.append(
+                f'<tr><td bgcolor="{style.fill}" border="1" color="{style.border}" width="18" '
+                f'height="12" fixedsize="true"></td>'
+                f'<td align="left">{escape(style.meaning)}</td></tr>'
+            )
+        table = (
+            '<table border="1" color="#bbbbbb" cellborder="0" cellspacing="2" cellpadding="2">'
+            + "".join(rows)
+            + "</table>"
+        )
+        self.graph.node("legend", label=f"<{table}>", shape="plaintext", fontsize="10")
