@@ -1,0 +1,15 @@
+"""Every built-in block kind against its own analytic description."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from skbuilder.testing import block_args, block_inputs, check_block_invariants
+from skbuilder.testing.strategies import BUILTIN_KINDS
+
+
+@given(kind=st.sampled_from(BUILTIN_KINDS), data=st.data())
+def test_block_invariants(kind: str, data) -> None:
+    args = data.draw(block_args(kind))
+    check_block_invariants(kind, args, data.draw(block_inputs(args)))
