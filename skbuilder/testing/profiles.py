@@ -35,9 +35,10 @@ def profile_name(name: str, ci: bool) -> str:
 
 def register_profiles() -> None:
     """Register every profile, each in a local and a CI (derandomized) flavour."""
+    base = settings.get_profile("default")  # not the loaded profile: registering inherits it
     for name, values in PROFILES.items():
-        settings.register_profile(profile_name(name, False), **_COMMON, **values)
-        settings.register_profile(profile_name(name, True), **_COMMON, **values, **_CI)
+        settings.register_profile(profile_name(name, False), base, **_COMMON, **values)
+        settings.register_profile(profile_name(name, True), base, **_COMMON, **values, **_CI)
 
 
 def load_profile(name: str | None = None, *, environ: dict[str, str] | None = None) -> str:
