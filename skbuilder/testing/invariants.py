@@ -71,7 +71,8 @@ def attention(sk: nn.Module, x: Tensor) -> tuple[list[Tensor], Tensor]:
 
 def check_attention_normalized(sk: nn.Module, x: Tensor, *, atol: float = 1e-5) -> None:
     """Softmax across the M branches: shape (B, M, C, 1, 1), every weight in (0, 1) (exactly 1
-    for a single branch) and the M weights of each sample and channel summing to 1."""
+    for a single branch; 0 or 1 also where one branch saturates the softmax in floating point)
+    and the M weights of each sample and channel summing to 1."""
     with torch.no_grad():
         branches, a = attention(sk, x)
     M, (B, C) = len(branches), branches[0].shape[:2]
@@ -85,7 +86,11 @@ def check_attention_normalized(sk: nn.Module, x: Tensor, *, atol: float = 1e-5) 
             f"[{a.min().item():.6g}, {a.max().item():.6g}]"
         )
         return
-    assert bool(((a > 0) & (a < 1)).all()), (
+    # a softmax lies in (0, 1); in floating point a branch whose logit leads by enough rounds
+    # to exactly 1 (its rivals to tiny values or 0), which is saturation, not a bug
+    saturated = a.max(dim=1, keepdim=True).values >= 1 - M * torch.finfo(a.dtype).eps
+    inside = ((a > 0) & (a < 1)) | (saturated & (a >= 0) & (a <= 1))
+    assert bool(inside.all()), (
         f"attention weights must lie in (0, 1); got values in "
         f"[{a.min().item():.6g}, {a.max().item():.6g}]"
     )

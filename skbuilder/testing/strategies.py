@@ -85,8 +85,10 @@ def width_unit(sk: SKSettings) -> int:
     return sk.M * sk.G if sk.split_input else sk.G
 
 
-def _multiple(draw: st.DrawFn, unit: int, max_width: int) -> int:
-    return unit * draw(st.integers(1, max(1, max_width // unit)))
+def _multiple(draw: st.DrawFn, unit: int, max_width: int, min_width: int = 1) -> int:
+    """A multiple of ``unit`` in [min_width, max_width], or the least one above min_width."""
+    low = max(1, -(-min_width // unit))
+    return unit * draw(st.integers(low, max(low, max_width // unit)))
 
 
 # -- one block --------------------------------------------------------------------------
@@ -143,11 +145,13 @@ def network_spec_dicts(
     max_stages: int = 3,
     max_depth: int = 2,
     max_width: int = 24,
+    min_width: int = 1,
     max_image_size: int = 32,
     max_M: int = 3,
     max_G: int = 4,
 ) -> dict[str, Any]:
-    """A network spec as plain data (what a YAML file holds), within the budget."""
+    """A network spec as plain data (what a YAML file holds), within the budget; every width
+    (stem, mid, out) at least ``min_width``."""
     sk_fields = {"max_M": max_M, "max_G": max_G}
     data: dict[str, Any] = {"name": draw(_names)}
     if draw(st.booleans()):
@@ -183,10 +187,10 @@ def network_spec_dicts(
     for i, stage in enumerate(stages):
         next_unit = units[i + 1] if i + 1 < len(stages) else 1
         if draw(st.booleans()):
-            stage["mid_width"] = _multiple(draw, units[i], max_width)
-        stage["out_width"] = _multiple(draw, math.lcm(units[i], next_unit), max_width)
+            stage["mid_width"] = _multiple(draw, units[i], max_width, min_width)
+        stage["out_width"] = _multiple(draw, math.lcm(units[i], next_unit), max_width, min_width)
     stem_unit = math.lcm(units[0], 2 if stem["kind"] == "deep" else 1)
-    stem["width"] = _multiple(draw, stem_unit, max_width)
+    stem["width"] = _multiple(draw, stem_unit, max_width, min_width)
     data["stem"] = stem
     data["stages"] = [{k: s[k] for k in _stage_order if k in s} for s in stages]
 
@@ -249,13 +253,18 @@ def images(
 
 
 def inputs(
-    spec: NetworkSpec, *, batch: st.SearchStrategy[int] | None = None, max_size: int = 32
+    spec: NetworkSpec,
+    *,
+    batch: st.SearchStrategy[int] | None = None,
+    max_size: int = 32,
+    min_final_size: int = 1,
 ) -> st.SearchStrategy[Tensor]:
     """Input batches the network of ``spec`` accepts: its channels, any H and W from its
-    smallest input size (``spec.min_image_size()``) up to ``max_size``."""
-    return images(
-        spec.input.channels, batch=batch, min_size=spec.min_image_size(), max_size=max_size
-    )
+    smallest input size up to ``max_size`` (raised if need be). ``min_final_size`` asks for
+    inputs large enough that the last feature map is at least that size on each side."""
+    steps = len(spec.downsamplings())
+    min_size = max(spec.min_image_size(), (min_final_size - 1) * 2**steps + 1)
+    return images(spec.input.channels, batch=batch, min_size=min_size, max_size=max_size)
 
 
 def block_inputs(

@@ -23,12 +23,14 @@ def test_network_invariants(spec, data) -> None:
     check_network_invariants(spec, data.draw(inputs(spec)))
 
 
-@given(spec=network_specs(), data=st.data())
+# Gradient flow is a property of the architecture; keep inputs away from the degenerate corner
+# where a one-channel map of one pixel per sample is all ReLU-dead and a branch sees only zeros.
+@given(spec=network_specs(min_width=4), data=st.data())
 def test_gradients_reach_every_branch_and_the_attention(spec, data) -> None:
     # zero_init_last silences residual branches at the start, by design: build without it
     with seeded(0):
         model = build_model(spec.model_copy(update={"zero_init_last": False}))
-    x = data.draw(inputs(spec, batch=st.integers(3, 4)))
+    x = data.draw(inputs(spec, batch=st.integers(3, 4), min_final_size=2))
     check_gradient_flow(model, x)
 
 

@@ -15,6 +15,7 @@ from skbuilder.testing import (
     network_spec_dicts,
     network_specs,
     sk_spec_dicts,
+    spec_cost,
 )
 from skbuilder.testing.strategies import BUILTIN_KINDS
 
@@ -47,3 +48,12 @@ def test_block_args_pass_the_block_check(kind: str, data) -> None:
     assert w_in % params.sk.G == 0 and params.w_mid % params.sk.G == 0
     if params.sk.split_input:
         assert w_in % math.prod((params.sk.M, params.sk.G)) == 0
+
+
+@given(spec=network_specs(min_width=4), data=st.data())
+def test_size_floors(spec, data) -> None:
+    widths = [spec.stem.width] + [w for s in spec.stages for w in (s.width, s.out_width)]
+    assert min(widths) >= 4
+    x = data.draw(inputs(spec, min_final_size=2))
+    cost = spec_cost(spec, *x.shape[2:], head=False)
+    assert min(cost.h, cost.w) >= 2
