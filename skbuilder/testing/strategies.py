@@ -101,16 +101,18 @@ def block_args(
     *,
     settings: st.SearchStrategy[SKSettings] | None = None,
     max_width: int = 24,
+    min_width: int = 1,
     strides: Sequence[int] = (1, 2),
 ) -> BlockArgs:
     """``(w_in, w_out, stride, params)`` for one block of kind ``block`` (a registered name or
-    a ``Block`` subclass, registered or not) that its ``check`` accepts."""
+    a ``Block`` subclass, registered or not) that its ``check`` accepts; every width at least
+    ``min_width``."""
     cls = get_block(block) if isinstance(block, str) else block
     sk = draw(settings if settings is not None else sk_settings())
     unit = width_unit(sk)
-    w_in = _multiple(draw, unit, max_width)
-    w_mid = _multiple(draw, unit, max_width)
-    w_out = draw(st.integers(1, max_width))
+    w_in = _multiple(draw, unit, max_width, min_width)
+    w_mid = _multiple(draw, unit, max_width, min_width)
+    w_out = draw(st.integers(min_width, max(min_width, max_width)))
     stride = draw(st.sampled_from(tuple(strides)))
     params = BlockParams(w_mid=w_mid, sk=sk)
     if cls.check(w_in, w_out, stride, params):
@@ -271,9 +273,10 @@ def block_inputs(
     args: BlockArgs | tuple[int, int, int, SKSettings],
     *,
     batch: st.SearchStrategy[int] | None = None,
+    min_size: int = 1,
     max_size: int = 12,
 ) -> st.SearchStrategy[Tensor]:
     """Input batches for a block (or SK conv) built from ``args``. The default batch of 3-4
     keeps every BatchNorm, the fuse step's on 1x1 maps included, away from its degenerate
     two-sample case, where the normalised output barely depends on its input."""
-    return images(args[0], batch=batch or st.integers(3, 4), max_size=max_size)
+    return images(args[0], batch=batch or st.integers(3, 4), min_size=min_size, max_size=max_size)
