@@ -67,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
 
     torch.manual_seed(args.seed)
     model = build_model(spec).eval()
+    capture = AttentionCapture(model)
+    if not capture.sites:
+        raise CLIError(f"{spec.name} has no SK convolutions: there is no attention to plot")
     try:
         if args.weights:
             load_weights(model, args.weights)
@@ -77,11 +80,9 @@ def run(args: argparse.Namespace) -> int:
     except (WeightsError, ImageError) as exc:
         raise CLIError(str(exc)) from None
 
-    with AttentionCapture(model) as capture, torch.no_grad():
+    with capture, torch.no_grad():
         model(x)
     stats = capture.stats()
-    if not stats:
-        raise CLIError(f"{spec.name} has no SK convolutions: there is no attention to plot")
 
     source = Path(args.image).name if args.image else f"random input, batch {args.batch}"
     weights = Path(args.weights).name if args.weights else f"random weights (seed {args.seed})"
