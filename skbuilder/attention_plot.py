@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,8 +78,9 @@ def save_attention_plot(
     """Draw ``stats`` and write a PNG to ``path`` atomically (temp file, then rename)."""
     fig = attention_figure(stats, title=title)
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".png", dir=target.parent)
-    os.close(fd)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+    # os.open applies the umask (mkstemp would leave the file readable by its owner only)
+    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     try:
         fig.savefig(tmp, format="png", dpi=dpi)
         os.replace(tmp, target)

@@ -6,6 +6,7 @@ every missing, unexpected or mis-shaped key is reported in one message before an
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,11 @@ def read_state_dict(path: str | Path) -> dict[str, Tensor]:
     except ImportError:
         raise WeightsError(
             f"{path}: reading .safetensors needs the safetensors package (pip install safetensors)"
+        ) from None
+    except pickle.UnpicklingError:
+        raise WeightsError(
+            f"{path}: cannot read weights: not a torch.save file holding only tensors "
+            "(torch.load with weights_only=True refused it)"
         ) from None
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

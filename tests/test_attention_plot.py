@@ -38,6 +38,8 @@ def test_png_is_written_and_no_temporary_file_is_left(tmp_path: Path) -> None:
     out = save_attention_plot(_stats(), tmp_path / "att.png", title="tiny")
     assert out.read_bytes().startswith(PNG_SIGNATURE)
     assert [p.name for p in tmp_path.iterdir()] == ["att.png"]
+    (tmp_path / "plain").write_bytes(b"")
+    assert out.stat().st_mode == (tmp_path / "plain").stat().st_mode  # umask applies
 
 
 def test_a_failed_save_leaves_the_old_file_alone(tmp_path: Path, monkeypatch) -> None:

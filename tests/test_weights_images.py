@@ -101,6 +101,12 @@ def test_unreadable_files_are_explained(
         read_state_dict(path)
 
 
+def test_a_pickled_module_is_refused_without_running_its_code(tmp_path: Path) -> None:
+    torch.save(_tiny(), tmp_path / "model.pt")
+    with pytest.raises(WeightsError, match="not a torch.save file holding only tensors"):
+        read_state_dict(tmp_path / "model.pt")
+
+
 def test_a_file_that_is_not_a_state_dict_is_refused(tmp_path: Path) -> None:
     torch.save({"a": torch.zeros(1), "b": 3}, tmp_path / "w.pt")
     with pytest.raises(WeightsError, match="not a state dict: b are not tensors"):
