@@ -103,7 +103,7 @@ def test_unreadable_files_are_explained(
 
 def test_a_pickled_module_is_refused_without_running_its_code(tmp_path: Path) -> None:
     torch.save(_tiny(), tmp_path / "model.pt")
-    with pytest.raises(WeightsError, match="not a torch.save file holding only tensors"):
+    with pytest.raises(WeightsError, match=r"not a torch\.save file holding only tensors"):
         read_state_dict(tmp_path / "model.pt")
 
 
