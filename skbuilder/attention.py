@@ -103,8 +103,8 @@ class AttentionCapture:
 
     def _hook(self, site: SKSite) -> Callable[[nn.Module, tuple[Tensor, ...], Tensor], None]:
         def record(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
-            a = output.detach().flatten(2)
-            self._records[site.name].append(a.cpu() if self.to_cpu else a)
+            a = output.detach().flatten(2)  # a copy, so later in-place ops cannot change it
+            self._records[site.name].append(a.to("cpu", copy=True) if self.to_cpu else a.clone())
 
         return record
 

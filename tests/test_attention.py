@@ -108,6 +108,19 @@ def test_train_mode_capture_keeps_no_graph(tiny: nn.Module) -> None:
         assert not a.requires_grad and a.grad_fn is None and a.device.type == "cpu"
 
 
+def test_the_record_is_a_copy_of_the_select_output(tiny: nn.Module) -> None:
+    select = tiny.stages[0][0].conv2.select
+    outputs: list[torch.Tensor] = []
+    handle = select.register_forward_hook(lambda m, args, out: outputs.append(out))
+    try:
+        attention = capture_attention(tiny, torch.randn(2, 3, 32, 32))
+    finally:
+        handle.remove()
+    kept = attention["a.0.conv2"].clone()
+    outputs[0].zero_()
+    torch.testing.assert_close(attention["a.0.conv2"], kept)
+
+
 def test_forwards_inside_one_capture_are_concatenated_and_clear_forgets(tiny: nn.Module) -> None:
     x1, x2 = torch.randn(2, 3, 32, 32), torch.randn(3, 3, 32, 32)
     with AttentionCapture(tiny) as capture, torch.no_grad():
