@@ -1,0 +1,93 @@
+"""``skbuilder attention SPEC``: what each SK conv's select step does on one input, as a plot."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+
+from skbuilder.attention import AttentionCapture, stats_table
+from skbuilder.builder import build_model
+from skbuilder.cli.common import CLIError, add_spec_argument, positive_int, spec_from_args
+from skbuilder.images import ImageError, image_batch, random_batch
+from skbuilder.weights import WeightsError, load_weights
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "attention",
+        help="plot the SK attention of every block for an image or a random input",
+        description=(
+            "Build the network, run one input through it in eval mode and plot, per SK conv, "
+            "the mean attention on each branch and the per-channel attention on the largest "
+            "kernel minus the smallest. Also prints the numbers as a table."
+        ),
+    )
+    add_spec_argument(p)
+    p.add_argument("--weights", metavar="FILE", help="state dict (torch.save or .safetensors)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--image", metavar="FILE", help="image file (PNG; JPEG with Pillow)")
+    source.add_argument("--random", action="store_true", help="a seeded random input batch")
+    p.add_argument("--seed", type=int, default=0, help="seed of --random and of the weights")
+    p.add_argument(
+        "--batch", type=positive_int, default=4, metavar="N", help="batch of --random (4)"
+    )
+    p.add_argument(
+        "--input-size",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="square input size (default: the spec's input.image_size)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.png",
+        help="PNG to write (default: <spec name>-attention.png)",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = spec_from_args(args)
+    size = args.input_size or spec.input.image_size
+    problems = spec.rule_violations(image_size=size)
+    if problems:
+        raise CLIError(f"--input-size {size}: {problems[0]['msg']}")
+    output = Path(args.output or f"{spec.name}-attention.png")
+    if output.suffix.lower() != ".png":
+        raise CLIError(f"{output}: the plot is written as PNG; give a name ending in .png")
+    if not output.parent.is_dir():
+        raise CLIError(f"{output}: the folder {output.parent} does not exist")
+    try:
+        from skbuilder.attention_plot import save_attention_plot
+    except ImportError:
+        raise CLIError("plots need matplotlib: pip install 'skbuilder[viz]'") from None
+
+    torch.manual_seed(args.seed)
+    model = build_model(spec).eval()
+    capture = AttentionCapture(model)
+    if not capture.sites:
+        raise CLIError(f"{spec.name} has no SK convolutions: there is no attention to plot")
+    try:
+        if args.weights:
+            load_weights(model, args.weights)
+        if args.image:
+            x = image_batch(args.image, size, channels=spec.input.channels)
+        else:
+            x = random_batch(args.batch, spec.input.channels, size, seed=args.seed)
+    except (WeightsError, ImageError) as exc:
+        raise CLIError(str(exc)) from None
+
+    with capture, torch.no_grad():
+        model(x)
+    stats = capture.stats()
+
+    source = Path(args.image).name if args.image else f"random input, batch {args.batch}"
+    weights = Path(args.weights).name if args.weights else f"random weights (seed {args.seed})"
+    title = f"{spec.name}: SK attention at {size}x{size}\n{source}; {weights}"
+    print(stats_table(stats))
+    save_attention_plot(stats, output, title=title)
+    print(f"wrote {output}")
+    return 0

@@ -1,0 +1,116 @@
+"""The network as a backbone: per-stage feature maps, with their channels and strides from the spec.
+
+Feature index 0 is the stem's output, index i (1..n) stage i's; ``reduction`` is the product of
+the strides up to that point. Every stride-2 layer here maps a size s to ceil(s / 2), so a map of
+reduction R on an input of side S has side ceil(S / R).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch import Tensor, nn
+
+from skbuilder.builder import build_model
+from skbuilder.model import SKNet
+from skbuilder.spec import NetworkSpec, load_spec
+
+
+@dataclass(frozen=True)
+class FeatureInfo:
+    """One feature map a backbone can return."""
+
+    index: int  # 0: stem, i: stage i
+    name: str  # "stem" or the spec's stage name
+    module: str  # the module path in the built model: "stem", "stages.0", ...
+    channels: int
+    reduction: int  # input side / feature side (the total stride)
+
+    def size(self, image_size: int) -> int:
+        """Side of this feature map for a square input of side ``image_size``."""
+        return math.ceil(image_size / self.reduction)
+
+    def as_dict(self) -> dict[str, int | str]:
+        return {
+            "index": self.index,
+            "name": self.name,
+            "module": self.module,
+            "num_chs": self.channels,
+            "reduction": self.reduction,
+        }
+
+
+def feature_info(spec: NetworkSpec) -> list[FeatureInfo]:
+    """Every feature map of the network ``spec`` describes: the stem's, then each stage's."""
+    reduction = 2 * (2 if spec.stem.pool else 1)
+    info = [FeatureInfo(0, "stem", "stem", spec.stem.width, reduction)]
+    for i, (name, stage) in enumerate(zip(spec.stage_names(), spec.stages)):
+        reduction *= stage.stride
+        info.append(FeatureInfo(i + 1, name, f"stages.{i}", stage.out_width, reduction))
+    return info
+
+
+def _resolve_indices(out_indices: Sequence[int] | None, count: int) -> tuple[int, ...]:
+    if out_indices is None:
+        return tuple(range(count))
+    resolved = []
+    for index in out_indices:
+        if not -count <= index < count:
+            raise ValueError(
+                f"out_indices: {index} is out of range; this network has feature maps "
+                f"0 (stem) to {count - 1}"
+            )
+        resolved.append(index % count)
+    if len(set(resolved)) != len(resolved):
+        raise ValueError(f"out_indices: {list(out_indices)} names a feature map twice")
+    if not resolved:
+        raise ValueError("out_indices: give at least one index")
+    return tuple(sorted(resolved))
+
+
+class FeatureExtractor(nn.Module):
+    """Runs the stem and the stages of a built ``SKNet`` and returns the requested feature maps
+    (lowest reduction first). The modules are shared with ``model``, not copied; the head is
+    dropped, and stages past the last requested one are neither kept nor run."""
+
+    def __init__(self, model: SKNet, out_indices: Sequence[int] | None = None) -> None:
+        super().__init__()
+        spec = getattr(model, "spec", None)
+        if not isinstance(spec, NetworkSpec):
+            raise TypeError("FeatureExtractor needs a model made by build_model (with .spec)")
+        everything = feature_info(spec)
+        self.out_indices = _resolve_indices(out_indices, len(everything))
+        self.feature_info = [everything[i] for i in self.out_indices]
+        self.stem = model.stem
+        self.stages = nn.Sequential(*list(model.stages)[: max(self.out_indices)])
+        self.spec = spec
+
+    def channels(self) -> list[int]:
+        return [f.channels for f in self.feature_info]
+
+    def reductions(self) -> list[int]:
+        return [f.reduction for f in self.feature_info]
+
+    def forward(self, x: Tensor) -> list[Tensor]:
+        wanted = set(self.out_indices)
+        x = self.stem(x)
+        out = [x] if 0 in wanted else []
+        for i, stage in enumerate(self.stages, start=1):
+            x = stage(x)
+            if i in wanted:
+                out.append(x)
+        return out
+
+
+def build_features(
+    spec: NetworkSpec | str | Path,
+    out_indices: Sequence[int] | None = None,
+    **build_kwargs: type[nn.Module],
+) -> FeatureExtractor:
+    """``build_model(spec, **build_kwargs)`` as a backbone returning feature maps."""
+    if not isinstance(spec, NetworkSpec):
+        spec = load_spec(spec)
+    return FeatureExtractor(build_model(spec, **build_kwargs), out_indices)

@@ -1,0 +1,86 @@
+"""Images as network input: read (matplotlib), resize and centre-crop (torch), normalise.
+
+PNG is read by matplotlib itself; JPEG and other formats go through Pillow when it is installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class ImageError(ValueError):
+    """The file cannot be read as an image for this network."""
+
+
+def read_image(path: str | Path) -> Tensor:
+    """The image at ``path`` as float RGB in [0, 1], shape (3, H, W)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImageError(f"{path}: no such file")
+    try:
+        import numpy as np
+        from matplotlib.image import imread
+    except ImportError:
+        raise ImageError("reading images needs matplotlib (pip install skbuilder[viz])") from None
+    try:
+        array = imread(path)
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ImageError(f"{path}: cannot read image: {reason}") from None
+    if array.dtype.kind in "ui":  # Pillow formats give integers; PNG gives floats in [0, 1]
+        image = torch.from_numpy(array.astype("float32") / float(np.iinfo(array.dtype).max))
+    else:
+        image = torch.from_numpy(array.astype("float32"))
+    if image.dim() == 2:
+        image = image.unsqueeze(-1)
+    if image.dim() != 3 or image.shape[-1] not in (1, 3, 4) or min(image.shape[:2]) < 1:
+        raise ImageError(
+            f"{path}: expected a grey, RGB or RGBA image, got shape {tuple(array.shape)}"
+        )
+    image = image[..., :3] if image.shape[-1] >= 3 else image.expand(-1, -1, 3)
+    return image.permute(2, 0, 1).contiguous()
+
+
+def resize_center_crop(image: Tensor, size: int) -> Tensor:
+    """Scale (C, H, W) so its shorter side is ``size`` (bilinear, antialiased), crop the centre."""
+    _, h, w = image.shape
+    scale = size / min(h, w)
+    new_h, new_w = max(size, round(h * scale)), max(size, round(w * scale))
+    resized = F.interpolate(
+        image.unsqueeze(0),
+        size=(new_h, new_w),
+        mode="bilinear",
+        antialias=True,
+        align_corners=False,
+    )[0]
+    top, left = (new_h - size) // 2, (new_w - size) // 2
+    return resized[:, top : top + size, left : left + size]
+
+
+def normalize(
+    image: Tensor, mean: tuple[float, ...] = IMAGENET_MEAN, std: tuple[float, ...] = IMAGENET_STD
+) -> Tensor:
+    """(x - mean) / std per channel of a (C, H, W) image."""
+    m = torch.tensor(mean, dtype=image.dtype).view(-1, 1, 1)
+    s = torch.tensor(std, dtype=image.dtype).view(-1, 1, 1)
+    return (image - m) / s
+
+
+def image_batch(path: str | Path, size: int, *, channels: int = 3) -> Tensor:
+    """A (1, 3, size, size) ImageNet-normalised batch from an image file."""
+    if channels != 3:
+        raise ImageError(f"the network takes {channels} input channels; images give 3 (RGB)")
+    return normalize(resize_center_crop(read_image(path), size)).unsqueeze(0)
+
+
+def random_batch(batch: int, channels: int, size: int, *, seed: int = 0) -> Tensor:
+    """A seeded standard-normal input, the scale of a normalised image."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(batch, channels, size, size, generator=generator)
