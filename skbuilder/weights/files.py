@@ -4,6 +4,7 @@ pickled code runs) and ``.safetensors``. Writes are atomic: a temp file, then ``
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,7 +64,9 @@ def load_state_dict_file(path: str | Path) -> dict[str, Tensor]:
 
 
 def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()
+    if text.startswith("Weights only load failed"):
+        return "it holds Python objects besides tensors, which are not unpickled"
     return text.splitlines()[0] if text else type(exc).__name__
 
 
