@@ -11,11 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from skbuilder import __version__
-from skbuilder.cli import summary, validate
+from skbuilder.cli import export, summary, validate
 from skbuilder.cli.common import CLIError
 from skbuilder.spec import SpecError
 
-COMMANDS = (validate, summary)
+COMMANDS = (validate, summary, export)
 
 
 def make_parser() -> argparse.ArgumentParser:

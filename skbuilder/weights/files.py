@@ -3,9 +3,7 @@ pickled code runs) and ``.safetensors``. Writes are atomic: a temp file, then ``
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from skbuilder.atomic_write import atomic_path
 from skbuilder.weights.errors import WeightFileError
 
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
@@ -102,15 +101,9 @@ def save_state_dict_file(weights: nn.Module | Mapping[str, Tensor], path: str | 
             f"use {', '.join((*TORCH_SUFFIXES, SAFETENSORS_SUFFIX))}"
         )
     writer = _safetensors_torch() if suffix == SAFETENSORS_SUFFIX else None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         if writer is not None:
-            writer.save_file(state, tmp, metadata={"format": "pt"})
+            writer.save_file(state, str(tmp), metadata={"format": "pt"})
         else:
             torch.save(state, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
