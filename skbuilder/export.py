@@ -89,6 +89,17 @@ def export_program(
         return torch.export.export(model, (x,), dynamic_shapes=_dynamic_batch(dynamic_batch))
 
 
+def _require_onnx_exporter() -> None:
+    try:
+        import onnx  # noqa: F401
+        import onnxscript  # noqa: F401
+    except ImportError as exc:
+        raise ExportError(
+            f"ONNX export needs onnx and onnxscript ({exc.name} is missing; "
+            "pip install 'skbuilder[onnx]')"
+        ) from None
+
+
 def export_onnx(
     model: nn.Module,
     path: str | Path,
@@ -98,6 +109,7 @@ def export_onnx(
     opset: int | None = None,
 ) -> Path:
     """Write the model as one self-contained ONNX file (input ``image``, output ``logits``)."""
+    _require_onnx_exporter()
     path = Path(path)
     x = example_input(model, input_size)
     with _eval_mode(model), torch.no_grad(), _quiet_exporter(), atomic_path(path) as tmp:

@@ -4,6 +4,7 @@ forms compute what eager PyTorch computes."""
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 import torch
@@ -23,6 +24,11 @@ from skbuilder.weights import save_state_dict_file
 from tests.tiny_specs import TINY, tiny_spec
 
 TOLERANCE = 1e-5
+
+
+def _need_onnx() -> None:
+    for package in ("onnx", "onnxscript", "onnxruntime"):
+        pytest.importorskip(package)
 
 
 @pytest.fixture
@@ -66,7 +72,7 @@ def test_saved_program_loads_back(model, tmp_path):
 
 
 def test_onnx_matches_eager_at_any_batch(model, tmp_path):
-    pytest.importorskip("onnxruntime")
+    _need_onnx()
     path = export_onnx(model, tmp_path / "tiny.onnx")
     assert [p.name for p in tmp_path.iterdir()] == ["tiny.onnx"]  # one file, no temp left
     for batch in (1, 2, 5):
@@ -85,6 +91,8 @@ def test_too_small_input_is_refused_before_tracing(model):
 
 
 def test_failed_export_leaves_no_file(model, tmp_path, monkeypatch):
+    _need_onnx()
+
     def broken_export(*args, **kwargs):
         with open(args[2], "wb") as f:
             f.write(b"half")
@@ -97,7 +105,7 @@ def test_failed_export_leaves_no_file(model, tmp_path, monkeypatch):
 
 
 def test_cli_exports_a_spec_with_weights_and_checks_it(tmp_path, capsys):
-    pytest.importorskip("onnxruntime")
+    _need_onnx()
     spec = tmp_path / "tiny.yaml"
     spec.write_text(json.dumps(TINY))  # JSON is YAML
     weights = save_state_dict_file(build_model(tiny_spec()), tmp_path / "w.safetensors")
@@ -121,6 +129,7 @@ def test_cli_exports_a_spec_with_weights_and_checks_it(tmp_path, capsys):
     ],
 )
 def test_cli_errors_are_one_line(tmp_path, capsys, extra, message):
+    _need_onnx()
     spec = tmp_path / "tiny.yaml"
     spec.write_text(json.dumps(TINY))
     torch.save(build_model(tiny_spec()).state_dict(), tmp_path / "w.pt")
@@ -130,3 +139,10 @@ def test_cli_errors_are_one_line(tmp_path, capsys, extra, message):
     assert message in err
     assert "Traceback" not in err
     assert not any(p.suffix in (".onnx", ".pt2") for p in tmp_path.rglob("*"))
+
+
+def test_missing_onnx_packages_are_named(model, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxscript", None)  # import fails as if not installed
+    with pytest.raises(ExportError, match="onnxscript is missing"):
+        export_onnx(model, tmp_path / "tiny.onnx")
+    assert list(tmp_path.iterdir()) == []
