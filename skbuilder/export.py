@@ -25,7 +25,7 @@ INPUT_NAME, OUTPUT_NAME = "image", "logits"
 
 
 class ExportError(ValueError):
-    """The model cannot be exported as asked (bad input size, unknown format, tracer failure)."""
+    """The model cannot be exported as asked (an input size it cannot take, packages missing)."""
 
 
 def example_input(model: nn.Module, input_size: int | None = None, *, batch: int = 2) -> Tensor:
