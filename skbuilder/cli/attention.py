@@ -9,9 +9,16 @@ import torch
 
 from skbuilder.attention import AttentionCapture, stats_table
 from skbuilder.builder import build_model
-from skbuilder.cli.common import CLIError, add_spec_argument, positive_int, spec_from_args
+from skbuilder.cli.common import (
+    CLIError,
+    add_spec_argument,
+    add_weights_arguments,
+    image_size_from_args,
+    load_weights_from_args,
+    positive_int,
+    spec_from_args,
+)
 from skbuilder.images import ImageError, image_batch, random_batch
-from skbuilder.weights import WeightsError, load_weights
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     add_spec_argument(p)
-    p.add_argument("--weights", metavar="FILE", help="state dict (torch.save or .safetensors)")
+    add_weights_arguments(p)
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--image", metavar="FILE", help="image file (PNG; JPEG with Pillow)")
     source.add_argument("--random", action="store_true", help="a seeded random input batch")
@@ -51,10 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
-    size = args.input_size or spec.input.image_size
-    problems = spec.rule_violations(image_size=size)
-    if problems:
-        raise CLIError(f"--input-size {size}: {problems[0]['msg']}")
+    size = image_size_from_args(spec, args)
     output = Path(args.output or f"{spec.name}-attention.png")
     if output.suffix.lower() != ".png":
         raise CLIError(f"{output}: the plot is written as PNG; give a name ending in .png")
@@ -70,14 +74,13 @@ def run(args: argparse.Namespace) -> int:
     capture = AttentionCapture(model)
     if not capture.sites:
         raise CLIError(f"{spec.name} has no SK convolutions: there is no attention to plot")
+    weights = load_weights_from_args(model, args) or f"random weights (seed {args.seed})"
     try:
-        if args.weights:
-            load_weights(model, args.weights)
         if args.image:
             x = image_batch(args.image, size, channels=spec.input.channels)
         else:
             x = random_batch(args.batch, spec.input.channels, size, seed=args.seed)
-    except (WeightsError, ImageError) as exc:
+    except ImageError as exc:
         raise CLIError(str(exc)) from None
 
     with capture, torch.no_grad():
@@ -85,7 +88,6 @@ def run(args: argparse.Namespace) -> int:
     stats = capture.stats()
 
     source = Path(args.image).name if args.image else f"random input, batch {args.batch}"
-    weights = Path(args.weights).name if args.weights else f"random weights (seed {args.seed})"
     title = f"{spec.name}: SK attention at {size}x{size}\n{source}; {weights}"
     print(stats_table(stats))
     save_attention_plot(stats, output, title=title)

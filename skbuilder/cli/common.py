@@ -7,9 +7,13 @@ import argparse
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from skbuilder.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, human
 from skbuilder.spec import NetworkSpec, load_spec
+
+if TYPE_CHECKING:
+    from torch import nn
 
 
 class CLIError(Exception):
@@ -72,6 +76,54 @@ def spec_from_args(args: argparse.Namespace) -> NetworkSpec:
         max_params=getattr(args, "max_params", DEFAULT_MAX_PARAMS),
         max_macs=getattr(args, "max_macs", DEFAULT_MAX_MACS),
     )
+
+
+def image_size_from_args(spec: NetworkSpec, args: argparse.Namespace) -> int:
+    """``--input-size`` (or the spec's ``input.image_size``), refused when a stage would
+    collapse below one pixel at that size."""
+    size = getattr(args, "input_size", None) or spec.input.image_size
+    problems = spec.rule_violations(image_size=size)
+    if problems:
+        hint = problems[0]["hint"]
+        raise CLIError(f"--input-size {size}: {problems[0]['msg']}" + (f"; {hint}" if hint else ""))
+    return size
+
+
+def add_weights_arguments(parser: argparse.ArgumentParser) -> None:
+    weights = parser.add_mutually_exclusive_group()
+    weights.add_argument(
+        "--weights",
+        metavar="FILE",
+        help="state dict saved from skbuilder (.pt, .pth, .safetensors)",
+    )
+    weights.add_argument(
+        "--timm-weights",
+        metavar="FILE",
+        help="state dict of the matching timm model (skresnet18, skresnet34, skresnext50_32x4d)",
+    )
+
+
+def load_weights_from_args(model: nn.Module, args: argparse.Namespace) -> str | None:
+    """Copy ``--weights``/``--timm-weights`` into ``model``; the file's name, or None."""
+    path = args.weights or args.timm_weights
+    if not path:
+        return None
+    from skbuilder.weights import (
+        WeightFileError,
+        WeightImportError,
+        import_timm_state_dict,
+        load_state_dict_file,
+        load_weights,
+    )
+
+    try:
+        state = load_state_dict_file(path)
+        (load_weights if args.weights else import_timm_state_dict)(model, state)
+    except WeightFileError as exc:
+        raise CLIError(str(exc)) from None
+    except WeightImportError as exc:
+        raise CLIError(f"{path}: {exc}") from None
+    return Path(path).name
 
 
 def positive_int(text: str) -> int:

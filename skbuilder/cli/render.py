@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from skbuilder.cli.common import CLIError, add_spec_argument, positive_int, spec_from_args
+from skbuilder.cli.common import (
+    CLIError,
+    add_spec_argument,
+    image_size_from_args,
+    positive_int,
+    spec_from_args,
+)
 from skbuilder.diagrams import FORMATS, LEVELS, DiagramError, diagram, write_diagram
 
 
@@ -43,15 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
-    if args.input_size is not None:
-        problems = spec.rule_violations(image_size=args.input_size)
-        if problems:
-            raise CLIError(
-                f"--input-size {args.input_size}: {problems[0]['msg']}; "
-                f"{problems[0]['hint'] or ''}".rstrip("; ")
-            )
+    size = image_size_from_args(spec, args)
     try:
-        graph = diagram(spec, args.level, stage=args.stage, image_size=args.input_size)
+        graph = diagram(spec, args.level, stage=args.stage, image_size=size)
         path = write_diagram(graph, args.output, args.format)
     except DiagramError as exc:
         raise CLIError(str(exc)) from None

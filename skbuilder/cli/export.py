@@ -1,0 +1,84 @@
+"""``skbuilder export SPEC -o FILE``: the built model as ONNX (``.onnx``) or a ``torch.export``
+program (``.pt2``), optionally with weights, optionally checked against eager PyTorch."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from skbuilder.cli.common import (
+    CLIError,
+    add_spec_argument,
+    add_weights_arguments,
+    image_size_from_args,
+    load_weights_from_args,
+    positive_int,
+    spec_from_args,
+)
+from skbuilder.export import (
+    ExportError,
+    example_input,
+    export_onnx,
+    onnx_max_abs_diff,
+    save_program,
+)
+
+FORMATS = {".onnx": "ONNX", ".pt2": "torch.export program"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="write the model as ONNX (.onnx) or torch.export (.pt2)")
+    add_spec_argument(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.onnx or FILE.pt2")
+    p.add_argument(
+        "--input-size",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="square input size to trace at (default: the spec's input.image_size)",
+    )
+    add_weights_arguments(p)
+    p.add_argument(
+        "--static-batch", action="store_true", help="fix the batch size at 2 instead of dynamic"
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="run the ONNX file with onnxruntime and print the largest difference from PyTorch",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from skbuilder.builder import build_model
+
+    output = Path(args.output)
+    kind = FORMATS.get(output.suffix.lower())
+    if kind is None:
+        raise CLIError(f"-o {output}: unknown format; use a name ending in .onnx or .pt2")
+    if not output.parent.is_dir():
+        raise CLIError(f"-o {output}: folder {output.parent} does not exist")
+    if args.check and kind != "ONNX":
+        raise CLIError("--check applies to .onnx output only")
+    spec = spec_from_args(args)
+    size = image_size_from_args(spec, args)
+    model = build_model(spec).eval()
+    load_weights_from_args(model, args)
+    try:
+        x = example_input(model, size)
+        if kind == "ONNX":
+            export_onnx(model, output, size, dynamic_batch=not args.static_batch)
+        else:
+            save_program(model, output, size, dynamic_batch=not args.static_batch)
+    except ExportError as exc:
+        raise CLIError(str(exc)) from None
+    shape = "x".join(str(s) for s in x.shape[1:])
+    batch = "2" if args.static_batch else "any batch"
+    print(f"wrote {output} ({kind}, {batch} x {shape})")
+    if args.check:
+        try:
+            diff = onnx_max_abs_diff(model, output, x)
+        except ExportError as exc:
+            raise CLIError(str(exc)) from None
+        print(f"max |onnxruntime - pytorch| = {diff:.3g} on a random batch")
+    return 0

@@ -1,0 +1,18 @@
+"""Weights in and out of built models: state dict files (``.pt``/``.pth``/``.safetensors``),
+checked loading, and import of timm's SK-ResNet / SK-ResNeXt checkpoints."""
+
+from skbuilder.weights.errors import Mismatch, WeightFileError, WeightImportError
+from skbuilder.weights.files import load_state_dict_file, save_state_dict_file
+from skbuilder.weights.load import import_timm_state_dict, load_weights
+from skbuilder.weights.timm_keys import timm_to_skbuilder_key
+
+__all__ = [
+    "Mismatch",
+    "WeightFileError",
+    "WeightImportError",
+    "import_timm_state_dict",
+    "load_state_dict_file",
+    "load_weights",
+    "save_state_dict_file",
+    "timm_to_skbuilder_key",
+]
