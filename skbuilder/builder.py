@@ -39,9 +39,7 @@ def build_model(
     return model
 
 
-def _assemble(
-    spec: NetworkSpec, norm_layer: type[nn.Module], act_layer: type[nn.Module]
-) -> SKNet:
+def _assemble(spec: NetworkSpec, norm_layer: type[nn.Module], act_layer: type[nn.Module]) -> SKNet:
     stem = Stem(
         spec.input.channels,
         spec.stem.width,
