@@ -6,6 +6,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import torch
 from torch import nn
 
 from skbuilder.blocks import ResidualBlock, get_block
@@ -32,6 +33,20 @@ def build_model(
         spec = load_spec(spec, max_params=max_params, max_macs=max_macs)
     else:
         check_budget(spec, max_params=max_params, max_macs=max_macs)
+    # Modules are made on the meta device: PyTorch's default init (a random fill of every weight)
+    # would be overwritten by init_weights anyway and costs as much as the build itself.
+    with torch.device("meta"):
+        model = _assemble(spec, norm_layer, act_layer)
+    if _unhandled_state(model):
+        model = _assemble(spec, norm_layer, act_layer)  # a layer init_weights cannot initialise
+    else:
+        model = model.to_empty(device="cpu")
+    init_weights(model, zero_init_last=spec.zero_init_last)
+    model.spec = spec
+    return model
+
+
+def _assemble(spec: NetworkSpec, norm_layer: type[nn.Module], act_layer: type[nn.Module]) -> SKNet:
     stem = Stem(
         spec.input.channels,
         spec.stem.width,
@@ -48,26 +63,37 @@ def build_model(
     head = ClassifierHead(
         spec.stages[-1].out_width, spec.head.num_classes, dropout=spec.head.dropout
     )
-    model = SKNet(stem, stages, head)
-    init_weights(model, zero_init_last=spec.zero_init_last)
-    model.spec = spec
-    return model
+    return SKNet(stem, stages, head)
+
+
+def _unhandled_state(model: nn.Module) -> bool:
+    """Whether some module owns parameters or buffers that ``init_weights`` would not set."""
+    for module in model.modules():
+        owns_state = any(True for _ in module.parameters(recurse=False)) or any(
+            True for _ in module.buffers(recurse=False)
+        )
+        known = isinstance(module, (nn.Conv2d, nn.Linear)) or hasattr(module, "reset_parameters")
+        if owns_state and not known:
+            return True
+    return False
 
 
 def init_weights(model: nn.Module, *, zero_init_last: bool = False) -> None:
-    """He (fan-out) init for convs, unit/zero BN, the classifier as timm's ResNet does; with
-    ``zero_init_last`` each residual branch's last BN starts at zero."""
+    """He (fan-out) init for convs, unit/zero BN, the classifier as timm's ResNet does; every
+    other layer with state gets its own ``reset_parameters``. With ``zero_init_last`` each
+    residual branch's last BN starts at zero."""
     for module in model.modules():
         if isinstance(module, nn.Conv2d):
             nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
-        elif isinstance(module, nn.modules.batchnorm._BatchNorm) and module.affine:
-            nn.init.ones_(module.weight)
-            nn.init.zeros_(module.bias)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
         elif isinstance(module, nn.Linear):
             bound = 1 / math.sqrt(module.in_features)
             nn.init.uniform_(module.weight, -bound, bound)
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
+        elif hasattr(module, "reset_parameters"):
+            module.reset_parameters()  # BatchNorm: unit scale, zero shift, fresh running stats
     if zero_init_last:
         for module in model.modules():
             if isinstance(module, ResidualBlock) and (bn := module.last_norm()) is not None:

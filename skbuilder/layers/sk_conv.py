@@ -56,6 +56,21 @@ class Select(nn.Module):
         return self.softmax(logits.view(logits.shape[0], self.M, -1, 1, 1))
 
 
+def weighted_sum(a: Tensor, u: list[Tensor]) -> Tensor:
+    """V = sum_m a[:, m] * U_m without stacking the branches into an (M, C, H, W) copy.
+
+    When autograd will not need the branch outputs (inference, ``torch.no_grad``), V is
+    accumulated into U_1's storage: no new feature map is allocated and each U_m is read once.
+    Otherwise U_1 stays intact for backward and V is one fresh tensor. Either way the result
+    keeps the layout of U (so channels_last stays channels_last).
+    """
+    needs_grad = torch.is_grad_enabled() and (a.requires_grad or any(t.requires_grad for t in u))
+    v = u[0] * a[:, 0] if needs_grad else u[0].mul_(a[:, 0])
+    for m in range(1, len(u)):
+        v = torch.addcmul(v, a[:, m], u[m]) if needs_grad else v.addcmul_(a[:, m], u[m])
+    return v
+
+
 class SKConv(nn.Module):
     """M grouped conv branches over one input, mixed per channel by input-dependent attention.
 
@@ -111,10 +126,7 @@ class SKConv(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         u = self.branch_outputs(x)
         a = self.select(self.fuse(u))
-        v = a[:, 0] * u[0]
-        for m in range(1, self.M):
-            v = torch.addcmul(v, a[:, m], u[m])
-        return v
+        return weighted_sum(a, u)
 
     @staticmethod
     def complexity(
