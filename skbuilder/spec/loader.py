@@ -8,6 +8,7 @@ Optionally the model's analytic size is checked against a budget (``skbuilder.bu
 
 from __future__ import annotations
 
+import copy
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -134,6 +135,44 @@ def validation_issues(exc: ValidationError, doc: Document) -> list[SpecIssue]:
     return issues
 
 
+#: Top-level fields that no cross-field rule reads, so their errors do not hide rule violations.
+RULE_FREE_FIELDS = {"name": "spec", "description": None, "head": {}, "zero_init_last": False}
+
+
+def _rules_beside(exc: ValidationError, doc: Document) -> list[SpecIssue]:
+    """Cross-field rules only run on valid fields. When every field error is an unknown key or
+    lies in a field the rules do not read, check the rules on a copy with those set aside, so
+    one run reports both kinds of mistake."""
+    data = copy.deepcopy(dict(doc.data))
+    for err in exc.errors(include_url=False):
+        path = _data_path(doc.data, err["loc"])
+        if err["type"] == "spec_rules" or not path:
+            return []
+        if err["type"] == "extra_forbidden":
+            if not _delete(data, path):
+                return []
+        elif path[0] in RULE_FREE_FIELDS:
+            data[path[0]] = RULE_FREE_FIELDS[path[0]]
+        else:
+            return []
+    try:
+        NetworkSpec.model_validate(data)
+    except ValidationError as again:
+        if all(e["type"] == "spec_rules" for e in again.errors(include_url=False)):
+            return validation_issues(again, doc)
+    return []
+
+
+def _delete(data: Any, path: Path_) -> bool:
+    try:
+        for seg in path[:-1]:
+            data = data[seg]
+        del data[path[-1]]
+    except (KeyError, IndexError, TypeError):
+        return False
+    return True
+
+
 def validate_document(doc: Document) -> NetworkSpec:
     """Positioned data -> NetworkSpec, or SpecError with every problem at its place."""
     if not isinstance(doc.data, Mapping):
@@ -141,7 +180,7 @@ def validate_document(doc: Document) -> NetworkSpec:
     try:
         return NetworkSpec.model_validate(doc.data)
     except ValidationError as exc:
-        raise SpecError(validation_issues(exc, doc)) from None
+        raise SpecError(validation_issues(exc, doc) + _rules_beside(exc, doc)) from None
     except RecursionError:
         raise SpecError([doc.issue((), "the spec is nested too deeply")]) from None
 
