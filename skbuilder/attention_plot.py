@@ -9,12 +9,10 @@ so no display or global backend is involved.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from skbuilder.atomic_write import atomic_path
 from skbuilder.attention import BlockAttention
 
 if TYPE_CHECKING:
@@ -78,14 +76,6 @@ def save_attention_plot(
     """Draw ``stats`` and write a PNG to ``path`` atomically (temp file, then rename)."""
     fig = attention_figure(stats, title=title)
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-    # os.open applies the umask (mkstemp would leave the file readable by its owner only)
-    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-    try:
+    with atomic_path(target) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     return target

@@ -4,11 +4,10 @@ size budget), atomic output files, and errors meant for the user."""
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from skbuilder.atomic_write import write_atomic
 from skbuilder.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, human
 from skbuilder.spec import NetworkSpec, load_spec
 
@@ -137,16 +136,8 @@ def positive_int(text: str) -> int:
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all (temp file in the same folder, rename)."""
-    path = Path(path)
+    """Write ``text`` to ``path`` whole or not at all; a failure is the user's to fix."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomic(path, text)
     except OSError as exc:
-        raise CLIError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise CLIError(f"cannot write {path}: {exc.strerror or exc}") from None

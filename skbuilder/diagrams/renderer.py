@@ -8,12 +8,12 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import graphviz
 
+from skbuilder.atomic_write import write_atomic
 from skbuilder.diagrams.errors import DiagramError, RendererNotFound
 
 FORMATS = ("svg", "png", "dot")
@@ -99,17 +99,7 @@ def write_diagram(
     """Render and write to ``path`` atomically (a temporary file renamed into place)."""
     target = Path(path)
     data = render(graph, format_for(target, fmt), renderer)
-    folder = target.parent if str(target.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+        return write_atomic(target, data)
     except OSError as exc:
         raise DiagramError(f"cannot write {target}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise DiagramError(f"cannot write {target}: {exc.strerror or exc}") from None
-    return target

@@ -7,12 +7,11 @@ markers; a test checks the committed page equals what this produces.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from skbuilder.atomic_write import write_atomic
 from skbuilder.spec.json_schema import spec_json_schema
 
 BEGIN = "<!-- BEGIN GENERATED: python -m skbuilder.spec.reference docs/spec-rules.md -->"
@@ -112,10 +111,7 @@ def main(argv: list[str]) -> int:
         return 2
     page = Path(argv[0])
     text = render(page.read_text(encoding="utf-8"))
-    fd, tmp = tempfile.mkstemp(dir=page.parent, prefix=f".{page.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, page)
+    write_atomic(page, text)
     return 0
 
 
