@@ -11,6 +11,7 @@ from skbuilder.attention import AttentionCapture, stats_table
 from skbuilder.builder import build_model
 from skbuilder.cli.common import (
     CLIError,
+    add_input_size_argument,
     add_spec_argument,
     add_weights_arguments,
     image_size_from_args,
@@ -40,13 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--batch", type=positive_int, default=4, metavar="N", help="batch of --random (4)"
     )
-    p.add_argument(
-        "--input-size",
-        type=positive_int,
-        default=None,
-        metavar="N",
-        help="square input size (default: the spec's input.image_size)",
-    )
+    add_input_size_argument(p)
     p.add_argument(
         "-o",
         "--output",

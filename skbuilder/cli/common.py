@@ -77,6 +77,16 @@ def spec_from_args(args: argparse.Namespace) -> NetworkSpec:
     )
 
 
+def add_input_size_argument(parser: argparse.ArgumentParser, purpose: str = "") -> None:
+    parser.add_argument(
+        "--input-size",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help=f"square input size{purpose} (default: the spec's input.image_size)",
+    )
+
+
 def image_size_from_args(spec: NetworkSpec, args: argparse.Namespace) -> int:
     """``--input-size`` (or the spec's ``input.image_size``), refused when a stage would
     collapse below one pixel at that size."""

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from skbuilder.cli.common import (
     CLIError,
+    add_input_size_argument,
     add_spec_argument,
     add_weights_arguments,
     image_size_from_args,
     load_weights_from_args,
-    positive_int,
     spec_from_args,
 )
 from skbuilder.export import (
@@ -30,13 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="write the model as ONNX (.onnx) or torch.export (.pt2)")
     add_spec_argument(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.onnx or FILE.pt2")
-    p.add_argument(
-        "--input-size",
-        type=positive_int,
-        default=None,
-        metavar="N",
-        help="square input size to trace at (default: the spec's input.image_size)",
-    )
+    add_input_size_argument(p, " to trace at")
     add_weights_arguments(p)
     p.add_argument(
         "--static-batch", action="store_true", help="fix the batch size at 2 instead of dynamic"

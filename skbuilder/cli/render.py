@@ -6,9 +6,9 @@ import argparse
 
 from skbuilder.cli.common import (
     CLIError,
+    add_input_size_argument,
     add_spec_argument,
     image_size_from_args,
-    positive_int,
     spec_from_args,
 )
 from skbuilder.diagrams import FORMATS, LEVELS, DiagramError, diagram, write_diagram
@@ -37,13 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="NAME|INDEX",
         help="stage for --level stage/block, by name or 0-based index (default: first SK stage)",
     )
-    p.add_argument(
-        "--input-size",
-        type=positive_int,
-        default=None,
-        metavar="N",
-        help="square input size for the shapes (default: the spec's input.image_size)",
-    )
+    add_input_size_argument(p, " for the shapes")
     p.set_defaults(run=run)
 
 
