@@ -92,6 +92,11 @@ def test_bad_input_is_explained(spec_file: Path, tmp_path: Path, capsys, specs_d
         ["attention", spec, "--random", "--weights", str(tmp_path / "w.pt"), "-o", out],
         "state dict does not fit model",
     )
+    _fails(
+        capsys,
+        ["attention", spec, "--random", "--timm-weights", str(tmp_path / "w.pt"), "-o", out],
+        "state dict does not fit model",
+    )
     _fails(capsys, ["attention", spec, "--random", "-o", str(tmp_path / "x.jpg")], "ending in .png")
     _fails(
         capsys, ["attention", spec, "--random", "-o", str(tmp_path / "no" / "o.png")], "not exist"

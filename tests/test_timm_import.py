@@ -91,3 +91,23 @@ def test_shapes_that_differ_are_named_in_both_namings(specs_dir):
     assert "head.fc.weight (from fc.weight): model (1000, 2048), given (10, 2048)" in str(
         info.value
     )
+
+
+def test_attention_command_plots_timm_weights(specs_dir, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    from skbuilder.attention import AttentionCapture, stats_table
+    from skbuilder.cli import main
+    from skbuilder.images import random_batch
+
+    weights = tmp_path / "timm.safetensors"
+    save_state_dict_file(_random_timm_model("skresnet18"), weights)
+    out = tmp_path / "attention.png"
+    argv = ["attention", str(specs_dir / "skresnet18.yaml"), "--random", "--input-size", "64"]
+    assert main([*argv, "--timm-weights", str(weights), "-o", str(out)]) == 0
+    assert out.is_file()
+
+    model = build_model(specs_dir / "skresnet18.yaml").eval()
+    import_timm_state_dict(model, load_state_dict_file(weights))
+    with AttentionCapture(model) as capture, torch.no_grad():
+        model(random_batch(4, 3, 64, seed=0))
+    assert stats_table(capture.stats()) in capsys.readouterr().out
