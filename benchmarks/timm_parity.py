@@ -46,8 +46,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.manual_seed(0)
     print(f"timm {timm.__version__}, torch {torch.__version__}, input {args.input_size}")
-    header = ("timm model", "spec", "timm params", "our params", "max |out|", "max |diff|")
-    print("{:<18} {:<11} {:>12} {:>12} {:>10} {:>10}".format(*header))
+    header = ("timm model", "spec", "timm params", "our params")
+    header += ("max |out|", "max |diff|", "relative")
+    print("{:<18} {:<11} {:>12} {:>12} {:>10} {:>10} {:>9}".format(*header))
     for timm_name, spec_name in PAIRS:
         theirs = timm.create_model(timm_name, pretrained=False).eval()
         randomise_norms(theirs)
@@ -62,7 +63,7 @@ def main() -> None:
         scale = expected.abs().max().item()
         print(
             f"{timm_name:<18} {spec_name:<11} {n_theirs:>12,} {n_ours:>12,} "
-            f"{scale:>10.3g} {diff:>10.2e}"
+            f"{scale:>10.3g} {diff:>10.2e} {diff / scale:>9.1e}"
         )
 
 
