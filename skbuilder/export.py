@@ -40,11 +40,8 @@ def example_input(model: nn.Module, input_size: int | None = None, *, batch: int
         input_size = spec.input.image_size
     if input_size < 1:
         raise ExportError(f"input size must be positive, got {input_size}")
-    if spec is not None:
-        problems = spec.rule_violations(image_size=input_size)
-        if problems:
-            hint = f"; {problems[0]['hint']}" if problems[0]["hint"] else ""
-            raise ExportError(f"input size {input_size}: {problems[0]['msg']}{hint}")
+    if spec is not None and (problem := spec.input_size_problem(input_size)):
+        raise ExportError(f"input size {input_size}: {problem}")
     channels = spec.input.channels if spec is not None else 3
     return torch.randn(batch, channels, input_size, input_size)
 

@@ -91,10 +91,8 @@ def image_size_from_args(spec: NetworkSpec, args: argparse.Namespace) -> int:
     """``--input-size`` (or the spec's ``input.image_size``), refused when a stage would
     collapse below one pixel at that size."""
     size = getattr(args, "input_size", None) or spec.input.image_size
-    problems = spec.rule_violations(image_size=size)
-    if problems:
-        hint = problems[0]["hint"]
-        raise CLIError(f"--input-size {size}: {problems[0]['msg']}" + (f"; {hint}" if hint else ""))
+    if problem := spec.input_size_problem(size):
+        raise CLIError(f"--input-size {size}: {problem}")
     return size
 
 

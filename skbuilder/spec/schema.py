@@ -261,6 +261,15 @@ class NetworkSpec(_Model):
         self._spatial_rules(image_size or self.input.image_size, add)
         return out
 
+    def input_size_problem(self, image_size: int) -> str | None:
+        """Why the network cannot take a ``image_size`` square input (``message; hint``), or
+        None when it can."""
+        problems = self.rule_violations(image_size=image_size)
+        if not problems:
+            return None
+        first = problems[0]
+        return first["msg"] + (f"; {first['hint']}" if first["hint"] else "")
+
     def _spatial_rules(self, image_size: int, add: Any) -> None:
         """Every stride-2 layer must receive at least 2x2; past that a stage only pads."""
         size = image_size
