@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from skbuilder import build_model, load_spec
-from skbuilder.fusion import fuse_for_inference
+from skbuilder.interop.fusion import fuse_for_inference
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 TIMM_SKNET50 = "skresnext50_32x4d"

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from skbuilder import build_model  # noqa: E402
-from skbuilder.weights import import_timm_state_dict  # noqa: E402
+from skbuilder.interop.weights import import_timm_state_dict  # noqa: E402
 
 PAIRS = [
     ("skresnet18", "skresnet18"),

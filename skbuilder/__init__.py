@@ -4,12 +4,12 @@ YAML text -> ``load_spec``/``parse_spec``/``spec_from_dict`` (positions kept) ->
 (validated) -> ``build_model`` -> ``nn.Module``. ``summarize`` reads the spec alone.
 """
 
+from skbuilder.analysis.summary import Summary, summarize
 from skbuilder.blocks import Block, BlockParams, SKSettings, block_kinds, register_block
-from skbuilder.builder import build_model
-from skbuilder.layers import SKConv
-from skbuilder.model import SKNet
+from skbuilder.nn.builder import build_model
+from skbuilder.nn.layers import SKConv
+from skbuilder.nn.model import SKNet
 from skbuilder.spec import NetworkSpec, SpecError, SpecIssue, load_spec, parse_spec, spec_from_dict
-from skbuilder.summary import Summary, summarize
 
 __version__ = "0.1.0"
 

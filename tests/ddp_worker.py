@@ -16,7 +16,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from skbuilder import build_model
-from skbuilder.distributed import convert_sync_batchnorm
+from skbuilder.interop.distributed import convert_sync_batchnorm
 from tests.tiny_specs import tiny_spec
 
 STEPS = 3

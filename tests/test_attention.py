@@ -7,14 +7,14 @@ import torch
 from torch import nn
 
 from skbuilder import build_model, spec_from_dict
-from skbuilder.attention import (
+from skbuilder.analysis.attention import (
     AttentionCapture,
     attention_stats,
     capture_attention,
     sk_sites,
     stats_table,
 )
-from skbuilder.layers import SKConv
+from skbuilder.nn.layers import SKConv
 
 TINY = {
     "name": "tiny",

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from skbuilder.attention import attention_stats
+from skbuilder.analysis.attention import attention_stats
 
 pytest.importorskip("matplotlib")
 
-from skbuilder.attention_plot import attention_figure, save_attention_plot
+from skbuilder.render.attention_plot import attention_figure, save_attention_plot
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from skbuilder import build_model
-from skbuilder.fusion import fuse_for_inference
+from skbuilder.interop.fusion import fuse_for_inference
 
 
 @pytest.mark.parametrize("fused", [False, True])

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from skbuilder.analysis.summary import summarize
 from skbuilder.cli import main
-from skbuilder.diagrams import (
+from skbuilder.render import (
     DiagramError,
     Renderer,
     RendererNotFound,
@@ -22,9 +23,8 @@ from skbuilder.diagrams import (
     stage_diagram,
     write_diagram,
 )
-from skbuilder.diagrams import renderer as render_module
+from skbuilder.render import renderer as render_module
 from skbuilder.spec import NetworkSpec, load_spec, spec_from_dict
-from skbuilder.summary import summarize
 
 needs_renderer = pytest.mark.skipif(
     find_renderer() is None, reason="no Graphviz renderer (system dot or graphviz-pure) installed"

@@ -14,7 +14,7 @@ import torch
 import torch.distributed as dist
 
 from skbuilder import build_model
-from skbuilder.distributed import SyncBatchNorm2d, convert_sync_batchnorm
+from skbuilder.interop.distributed import SyncBatchNorm2d, convert_sync_batchnorm
 from tests import ddp_worker
 from tests.tiny_specs import tiny_spec
 

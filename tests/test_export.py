@@ -11,7 +11,7 @@ import torch
 
 from skbuilder import build_model
 from skbuilder.cli import main
-from skbuilder.export import (
+from skbuilder.interop.export import (
     ExportError,
     example_input,
     export_onnx,
@@ -20,7 +20,7 @@ from skbuilder.export import (
     onnx_max_abs_diff,
     save_program,
 )
-from skbuilder.weights import save_state_dict_file
+from skbuilder.interop.weights import save_state_dict_file
 from tests.tiny_specs import TINY, tiny_spec
 
 TOLERANCE = 1e-5

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from skbuilder import build_model, load_spec, spec_from_dict, summarize
-from skbuilder.features import FeatureExtractor, build_features, feature_info
+from skbuilder.nn.features import FeatureExtractor, build_features, feature_info
 
 SHIPPED = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "specs").glob("*.yaml"))
 

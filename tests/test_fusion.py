@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from skbuilder import build_model
-from skbuilder.fusion import fuse_for_inference
-from skbuilder.layers import ConvBnAct, Fuse
+from skbuilder.interop.fusion import fuse_for_inference
+from skbuilder.nn.layers import ConvBnAct, Fuse
 
 
 def _with_running_stats(model: nn.Module) -> nn.Module:

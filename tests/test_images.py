@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from skbuilder.images import (
+from skbuilder.analysis.images import (
     IMAGENET_MEAN,
     IMAGENET_STD,
     ImageError,

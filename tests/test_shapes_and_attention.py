@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from skbuilder import build_model, load_spec, spec_from_dict, summarize
-from skbuilder.layers.sk_conv import Select
+from skbuilder.nn.layers.sk_conv import Select
 from tests.conftest import SPECS
 
 

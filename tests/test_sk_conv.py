@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from skbuilder.layers.sk_conv import SKConv
+from skbuilder.nn.layers.sk_conv import SKConv
 
 
 def test_split_branches_are_dilated_grouped_3x3_with_stride_and_no_bias() -> None:

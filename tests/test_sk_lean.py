@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from skbuilder.layers import SKConv
-from skbuilder.layers.sk_conv import weighted_sum
+from skbuilder.nn.layers import SKConv
+from skbuilder.nn.layers.sk_conv import weighted_sum
 
 CL = torch.channels_last
 

@@ -19,9 +19,9 @@ from skbuilder import (
     spec_from_dict,
     summarize,
 )
+from skbuilder.analysis.cost import Cost
 from skbuilder.blocks import unregister_block
-from skbuilder.complexity import Cost
-from skbuilder.layers import ConvBnAct, SKConv
+from skbuilder.nn.layers import ConvBnAct, SKConv
 from tests.conftest import SPECS
 
 TINY = {

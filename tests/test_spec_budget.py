@@ -12,9 +12,9 @@ import pytest
 from torch import nn
 
 from skbuilder import build_model
-from skbuilder.budget import budget_issues, human
+from skbuilder.analysis.budget import budget_issues, human
+from skbuilder.analysis.summary import summarize
 from skbuilder.spec import SpecError, parse_spec
-from skbuilder.summary import summarize
 
 HUGE = "name: huge\nstages:\n" + "".join(
     f"  - {{depth: 256, out_width: 65536, stride: {s}, block: bottleneck}}\n" for s in (1, 2, 2, 2)

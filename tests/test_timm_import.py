@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from skbuilder import build_model
-from skbuilder.weights import (
+from skbuilder.interop.weights import (
     WeightImportError,
     import_timm_state_dict,
     load_state_dict_file,
@@ -95,9 +95,9 @@ def test_shapes_that_differ_are_named_in_both_namings(specs_dir):
 
 def test_attention_command_plots_timm_weights(specs_dir, tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    from skbuilder.attention import AttentionCapture, stats_table
+    from skbuilder.analysis.attention import AttentionCapture, stats_table
+    from skbuilder.analysis.images import random_batch
     from skbuilder.cli import main
-    from skbuilder.images import random_batch
 
     weights = tmp_path / "timm.safetensors"
     save_state_dict_file(_random_timm_model("skresnet18"), weights)

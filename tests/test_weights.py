@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from skbuilder import build_model
-from skbuilder.weights import (
+from skbuilder.interop.weights import (
     WeightFileError,
     WeightImportError,
     load_state_dict_file,

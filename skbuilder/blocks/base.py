@@ -7,9 +7,9 @@ from typing import ClassVar
 
 from torch import Tensor, nn
 
+from skbuilder.analysis.cost import Cost
 from skbuilder.blocks.params import BlockParams, Violation
-from skbuilder.complexity import Cost
-from skbuilder.layers.conv_bn_act import ConvBnAct
+from skbuilder.nn.layers.conv_bn_act import ConvBnAct
 
 
 class Block(nn.Module):

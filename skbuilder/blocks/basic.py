@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from torch import Tensor
 
+from skbuilder.analysis.cost import Cost
 from skbuilder.blocks.base import ResidualBlock
 from skbuilder.blocks.bottleneck import sk_width_rules
 from skbuilder.blocks.params import BlockParams, Violation
 from skbuilder.blocks.registry import register_block
-from skbuilder.complexity import Cost
-from skbuilder.layers.conv_bn_act import ConvBnAct
-from skbuilder.layers.sk_conv import SKConv
+from skbuilder.nn.layers.conv_bn_act import ConvBnAct
+from skbuilder.nn.layers.sk_conv import SKConv
 
 
 @register_block("sk_basic")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from skbuilder.sk_geometry import attention_width, branch_shapes
+from skbuilder.blocks.sk_geometry import attention_width, branch_shapes
 
 
 @dataclass(frozen=True)

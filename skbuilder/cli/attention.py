@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
-from skbuilder.attention import AttentionCapture, stats_table
-from skbuilder.builder import build_model
+from skbuilder.analysis.attention import AttentionCapture, stats_table
+from skbuilder.analysis.images import ImageError, image_batch, random_batch
 from skbuilder.cli.common import (
     CLIError,
     add_input_size_argument,
@@ -19,7 +19,7 @@ from skbuilder.cli.common import (
     positive_int,
     spec_from_args,
 )
-from skbuilder.images import ImageError, image_batch, random_batch
+from skbuilder.nn.builder import build_model
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if not output.parent.is_dir():
         raise CLIError(f"{output}: the folder {output.parent} does not exist")
     try:
-        from skbuilder.attention_plot import save_attention_plot
+        from skbuilder.render.attention_plot import save_attention_plot
     except ImportError:
         raise CLIError("plots need matplotlib: pip install 'skbuilder[viz]'") from None
 

@@ -7,8 +7,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from skbuilder.analysis.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, human
 from skbuilder.atomic_write import write_atomic
-from skbuilder.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, human
 from skbuilder.spec import NetworkSpec, load_spec
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def load_weights_from_args(model: nn.Module, args: argparse.Namespace) -> str | 
     path = args.weights or args.timm_weights
     if not path:
         return None
-    from skbuilder.weights import (
+    from skbuilder.interop.weights import (
         WeightFileError,
         WeightImportError,
         import_timm_state_dict,

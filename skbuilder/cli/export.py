@@ -15,7 +15,7 @@ from skbuilder.cli.common import (
     load_weights_from_args,
     spec_from_args,
 )
-from skbuilder.export import (
+from skbuilder.interop.export import (
     ExportError,
     example_input,
     export_onnx,
@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skbuilder.builder import build_model
+    from skbuilder.nn.builder import build_model
 
     output = Path(args.output)
     kind = FORMATS.get(output.suffix.lower())

@@ -11,7 +11,7 @@ from skbuilder.cli.common import (
     image_size_from_args,
     spec_from_args,
 )
-from skbuilder.diagrams import FORMATS, LEVELS, DiagramError, diagram, write_diagram
+from skbuilder.render import FORMATS, LEVELS, DiagramError, diagram, write_diagram
 
 
 def register(sub: argparse._SubParsersAction) -> None:

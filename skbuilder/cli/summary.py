@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from skbuilder.analysis.summary import summarize
 from skbuilder.cli.common import (
     add_input_size_argument,
     add_spec_argument,
     image_size_from_args,
     spec_from_args,
 )
-from skbuilder.summary import summarize
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -15,10 +15,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from skbuilder.analysis.cost import conv_out_size
 from skbuilder.blocks import BlockParams, SKSettings, get_block
 from skbuilder.blocks.registry import block_kinds, unknown_block_message
-from skbuilder.complexity import conv_out_size
-from skbuilder.sk_geometry import default_kernels
+from skbuilder.blocks.sk_geometry import default_kernels
 
 Width = Annotated[int, Field(ge=1, le=65536)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]

@@ -18,11 +18,11 @@ import torch
 from torch import Tensor, nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from skbuilder.analysis.cost import Cost
 from skbuilder.blocks import Block, BlockParams, get_block
-from skbuilder.builder import build_model
-from skbuilder.complexity import Cost
-from skbuilder.layers.head import ClassifierHead
-from skbuilder.layers.stem import Stem
+from skbuilder.nn.builder import build_model
+from skbuilder.nn.layers.head import ClassifierHead
+from skbuilder.nn.layers.stem import Stem
 from skbuilder.spec import NetworkSpec, parse_spec
 from skbuilder.spec.dump import dump_spec
 

@@ -12,10 +12,10 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from torch import Tensor, nn
 
-import skbuilder.layers.sk_conv as sk_conv_module
+import skbuilder.nn.layers.sk_conv as sk_conv_module
 import skbuilder.testing.invariants as invariants_module
-from skbuilder.layers import SKConv
-from skbuilder.layers.sk_conv import Fuse, Select
+from skbuilder.nn.layers import SKConv
+from skbuilder.nn.layers.sk_conv import Fuse, Select
 from skbuilder.spec import NetworkSpec
 from skbuilder.testing import (
     check_attention_normalized,

@@ -6,8 +6,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skbuilder.complexity import Cost
-from skbuilder.layers import ConvBnAct, SKConv
+from skbuilder.analysis.cost import Cost
+from skbuilder.nn.layers import ConvBnAct, SKConv
 from skbuilder.testing import (
     block_inputs,
     check_attention_normalized,

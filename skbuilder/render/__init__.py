@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import graphviz
 
-from skbuilder.diagrams.errors import DiagramError, RendererNotFound
-from skbuilder.diagrams.network import network_diagram
-from skbuilder.diagrams.renderer import FORMATS, Renderer, find_renderer, render, write_diagram
-from skbuilder.diagrams.stage import block_diagram, resolve_stage, stage_diagram
+from skbuilder.render.errors import DiagramError, RendererNotFound
+from skbuilder.render.network import network_diagram
+from skbuilder.render.renderer import FORMATS, Renderer, find_renderer, render, write_diagram
+from skbuilder.render.stage import block_diagram, resolve_stage, stage_diagram
 from skbuilder.spec import NetworkSpec
 
 LEVELS = ("network", "stage", "block")

@@ -7,9 +7,9 @@ block whatever the widths. The defaults are generous (2G parameters is about 40x
 
 from __future__ import annotations
 
+from skbuilder.analysis.summary import Summary, summarize
 from skbuilder.spec import NetworkSpec, SpecError, SpecIssue
 from skbuilder.spec.yaml_io import Document
-from skbuilder.summary import Summary, summarize
 
 DEFAULT_MAX_PARAMS = 2_000_000_000
 DEFAULT_MAX_MACS = 1_000_000_000_000  # at the spec's input.image_size

@@ -16,8 +16,8 @@ import torch
 from torch import Tensor, nn
 from torch.utils.hooks import RemovableHandle
 
-from skbuilder.layers.sk_conv import SKConv
-from skbuilder.model import Stage
+from skbuilder.nn.layers.sk_conv import SKConv
+from skbuilder.nn.model import Stage
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from torch import Tensor, nn
 
-from skbuilder.weights.errors import Mismatch, WeightImportError
-from skbuilder.weights.timm_keys import looks_like_timm, timm_to_skbuilder_key
+from skbuilder.interop.weights.errors import Mismatch, WeightImportError
+from skbuilder.interop.weights.timm_keys import looks_like_timm, timm_to_skbuilder_key
 
 #: BatchNorm's batch counter: checkpoints often omit it and it does not change any output.
 OPTIONAL_SUFFIXES = ("num_batches_tracked",)

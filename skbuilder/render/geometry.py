@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from skbuilder.complexity import conv_out_size, same_padding
-from skbuilder.diagrams.style import chw
+from skbuilder.analysis.cost import conv_out_size, same_padding
+from skbuilder.analysis.summary import summarize
+from skbuilder.render.style import chw
 from skbuilder.spec import NetworkSpec
-from skbuilder.summary import summarize
 
 
 @dataclass(frozen=True)

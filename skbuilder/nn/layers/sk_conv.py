@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from skbuilder import complexity as cc
-from skbuilder.complexity import Cost
-from skbuilder.layers.conv_bn_act import ConvBnAct
-from skbuilder.sk_geometry import attention_width, branch_shapes
+from skbuilder.analysis import cost as cc
+from skbuilder.analysis.cost import Cost
+from skbuilder.blocks.sk_geometry import attention_width, branch_shapes
+from skbuilder.nn.layers.conv_bn_act import ConvBnAct
 
 
 class Fuse(nn.Module):

@@ -7,9 +7,9 @@ from html import escape
 
 import graphviz
 
-from skbuilder.diagrams.block import summary_lines, title, uses_sk
-from skbuilder.diagrams.geometry import network_shapes
-from skbuilder.diagrams.style import Canvas, chw, html
+from skbuilder.render.block import summary_lines, title, uses_sk
+from skbuilder.render.geometry import network_shapes
+from skbuilder.render.style import Canvas, chw, html
 from skbuilder.spec import NetworkSpec
 
 

@@ -13,8 +13,8 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_weights
 
-from skbuilder.layers.conv_bn_act import ConvBnAct
-from skbuilder.layers.sk_conv import Fuse
+from skbuilder.nn.layers.conv_bn_act import ConvBnAct
+from skbuilder.nn.layers.sk_conv import Fuse
 
 
 def _foldable(bn: nn.Module) -> bool:

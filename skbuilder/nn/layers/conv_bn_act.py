@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from skbuilder import complexity as cc
-from skbuilder.complexity import Cost
+from skbuilder.analysis import cost as cc
+from skbuilder.analysis.cost import Cost
 
 
 class ConvBnAct(nn.Module):

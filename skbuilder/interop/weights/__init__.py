@@ -1,10 +1,10 @@
 """Weights in and out of built models: state dict files (``.pt``/``.pth``/``.safetensors``),
 checked loading, and import of timm's SK-ResNet / SK-ResNeXt checkpoints."""
 
-from skbuilder.weights.errors import Mismatch, WeightFileError, WeightImportError
-from skbuilder.weights.files import load_state_dict_file, save_state_dict_file
-from skbuilder.weights.load import import_timm_state_dict, load_weights
-from skbuilder.weights.timm_keys import timm_to_skbuilder_key
+from skbuilder.interop.weights.errors import Mismatch, WeightFileError, WeightImportError
+from skbuilder.interop.weights.files import load_state_dict_file, save_state_dict_file
+from skbuilder.interop.weights.load import import_timm_state_dict, load_weights
+from skbuilder.interop.weights.timm_keys import timm_to_skbuilder_key
 
 __all__ = [
     "Mismatch",

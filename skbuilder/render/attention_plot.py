@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from skbuilder.analysis.attention import BlockAttention
 from skbuilder.atomic_write import atomic_path
-from skbuilder.attention import BlockAttention
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

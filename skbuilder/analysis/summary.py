@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbuilder.analysis.cost import Cost
 from skbuilder.blocks import get_block
-from skbuilder.complexity import Cost
-from skbuilder.layers.head import ClassifierHead
-from skbuilder.layers.stem import Stem
+from skbuilder.nn.layers.head import ClassifierHead
+from skbuilder.nn.layers.stem import Stem
 from skbuilder.spec import BlockPlan, NetworkSpec
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from skbuilder.analysis.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, check_budget
 from skbuilder.blocks import ResidualBlock, get_block
-from skbuilder.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, check_budget
-from skbuilder.layers.head import ClassifierHead
-from skbuilder.layers.stem import Stem
-from skbuilder.model import SKNet, Stage
+from skbuilder.nn.layers.head import ClassifierHead
+from skbuilder.nn.layers.stem import Stem
+from skbuilder.nn.model import SKNet, Stage
 from skbuilder.spec import NetworkSpec, load_spec
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from skbuilder.blocks import ResidualBlock, SKSettings, get_block
-from skbuilder.diagrams.errors import DiagramError
-from skbuilder.diagrams.geometry import Shape
-from skbuilder.diagrams.style import Canvas, chw, html
+from skbuilder.render.errors import DiagramError
+from skbuilder.render.geometry import Shape
+from skbuilder.render.style import Canvas, chw, html
 from skbuilder.spec import BlockPlan
 
 TITLES = {

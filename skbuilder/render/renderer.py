@@ -14,7 +14,7 @@ from pathlib import Path
 import graphviz
 
 from skbuilder.atomic_write import write_atomic
-from skbuilder.diagrams.errors import DiagramError, RendererNotFound
+from skbuilder.render.errors import DiagramError, RendererNotFound
 
 FORMATS = ("svg", "png", "dot")
 SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}

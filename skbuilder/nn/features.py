@@ -14,8 +14,8 @@ from pathlib import Path
 
 from torch import Tensor, nn
 
-from skbuilder.builder import build_model
-from skbuilder.model import SKNet
+from skbuilder.nn.builder import build_model
+from skbuilder.nn.model import SKNet
 from skbuilder.spec import NetworkSpec, load_spec
 
 

@@ -6,9 +6,9 @@ from typing import Literal
 
 from torch import Tensor, nn
 
-from skbuilder import complexity as cc
-from skbuilder.complexity import Cost
-from skbuilder.layers.conv_bn_act import ConvBnAct
+from skbuilder.analysis import cost as cc
+from skbuilder.analysis.cost import Cost
+from skbuilder.nn.layers.conv_bn_act import ConvBnAct
 
 StemKind = Literal["classic", "deep"]
 

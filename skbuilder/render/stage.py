@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import graphviz
 
-from skbuilder.diagrams.block import draw_block, title, uses_sk
-from skbuilder.diagrams.errors import DiagramError
-from skbuilder.diagrams.geometry import network_shapes
-from skbuilder.diagrams.style import Canvas, html
+from skbuilder.render.block import draw_block, title, uses_sk
+from skbuilder.render.errors import DiagramError
+from skbuilder.render.geometry import network_shapes
+from skbuilder.render.style import Canvas, html
 from skbuilder.spec import BlockPlan, NetworkSpec
 
 

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from skbuilder.atomic_write import atomic_path
-from skbuilder.weights.errors import WeightFileError
+from skbuilder.interop.weights.errors import WeightFileError
 
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
 SAFETENSORS_SUFFIX = ".safetensors"

@@ -1,0 +1,1 @@
+"""What a spec costs and what a model does: analytic cost, summary, budget; attention capture."""

@@ -1,0 +1,1 @@
+"""The PyTorch side: layers, block modules, the network, the builder. Importing it imports torch."""
