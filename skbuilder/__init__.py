@@ -2,24 +2,47 @@
 
 YAML text -> ``load_spec``/``parse_spec``/``spec_from_dict`` (positions kept) -> ``NetworkSpec``
 (validated) -> ``build_model`` -> ``nn.Module``. ``summarize`` reads the spec alone.
+
+Importing skbuilder does not import torch: the names that need it (``build_model``, ``SKConv``,
+``SKNet``, ``Block``) load ``skbuilder.nn`` when first used.
 """
 
-from skbuilder.analysis.summary import Summary, summarize
-from skbuilder.blocks import Block, BlockParams, SKSettings, block_kinds, register_block
-from skbuilder.nn.builder import build_model
-from skbuilder.nn.layers import SKConv
-from skbuilder.nn.model import SKNet
-from skbuilder.spec import NetworkSpec, SpecError, SpecIssue, load_spec, parse_spec, spec_from_dict
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+#: Public name -> the module that defines it (imported on first use).
+_EXPORTS = {
+    "Block": "skbuilder.nn.blocks",
+    "BlockKind": "skbuilder.blocks.kind",
+    "BlockParams": "skbuilder.blocks.params",
+    "NetworkSpec": "skbuilder.spec.schema",
+    "SKConv": "skbuilder.nn.layers.sk_conv",
+    "SKNet": "skbuilder.nn.model",
+    "SKSpec": "skbuilder.blocks.settings",
+    "SpecError": "skbuilder.spec.errors",
+    "SpecIssue": "skbuilder.spec.errors",
+    "Summary": "skbuilder.analysis.summary",
+    "block_kinds": "skbuilder.blocks.registry",
+    "build_model": "skbuilder.nn.builder",
+    "load_spec": "skbuilder.spec.loader",
+    "parse_spec": "skbuilder.spec.loader",
+    "register_block": "skbuilder.blocks.registry",
+    "spec_from_dict": "skbuilder.spec.loader",
+    "summarize": "skbuilder.analysis.summary",
+}
+
 __all__ = [
     "Block",
+    "BlockKind",
     "BlockParams",
     "NetworkSpec",
     "SKConv",
     "SKNet",
-    "SKSettings",
+    "SKSpec",
     "SpecError",
     "SpecIssue",
     "Summary",
@@ -31,3 +54,29 @@ __all__ = [
     "spec_from_dict",
     "summarize",
 ]
+
+if TYPE_CHECKING:
+    from skbuilder.analysis.summary import Summary, summarize
+    from skbuilder.blocks.kind import BlockKind
+    from skbuilder.blocks.params import BlockParams
+    from skbuilder.blocks.registry import block_kinds, register_block
+    from skbuilder.blocks.settings import SKSpec
+    from skbuilder.nn.blocks import Block
+    from skbuilder.nn.builder import build_model
+    from skbuilder.nn.layers.sk_conv import SKConv
+    from skbuilder.nn.model import SKNet
+    from skbuilder.spec.errors import SpecError, SpecIssue
+    from skbuilder.spec.loader import load_spec, parse_spec, spec_from_dict
+    from skbuilder.spec.schema import NetworkSpec
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'skbuilder' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

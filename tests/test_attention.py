@@ -14,6 +14,7 @@ from skbuilder.analysis.attention import (
     sk_sites,
     stats_table,
 )
+from skbuilder.blocks import SKSpec
 from skbuilder.nn.layers import SKConv
 
 TINY = {
@@ -134,7 +135,7 @@ def test_forwards_inside_one_capture_are_concatenated_and_clear_forgets(tiny: nn
 
 
 def test_sk_convs_outside_stages_keep_their_module_path() -> None:
-    model = nn.Sequential(nn.Conv2d(3, 8, 1), SKConv(8, 8, groups=2, L=4))
+    model = nn.Sequential(nn.Conv2d(3, 8, 1), SKConv(8, 8, sk=SKSpec(G=2, L=4)))
     attention = capture_attention(model.eval(), torch.randn(2, 3, 8, 8))
     assert list(attention) == ["1"]
     assert attention["1"].shape == (2, 2, 8)

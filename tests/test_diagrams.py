@@ -45,7 +45,8 @@ def edge_shapes(dot: str) -> list[str]:
 
 
 def count_nodes(dot: str, pattern: str) -> int:
-    return len(re.findall(rf"^\s*({pattern}) \[", dot, flags=re.M))
+    """Nodes whose name is ``pattern``, possibly after the name of the op they are in."""
+    return len(re.findall(rf"^\s*((?:[a-z]+\d*_)?{pattern}) \[", dot, flags=re.M))
 
 
 def five_stage_m3() -> NetworkSpec:
@@ -129,7 +130,7 @@ def test_sknet50_block_is_the_sk_unit(specs_dir: Path) -> None:
     assert count_nodes(dot, r"softmax") == 1
     assert count_nodes(dot, r"mul\d+") == 2
     for cluster in ("split", "fuse", "select", "sk"):
-        assert f"subgraph cluster_{cluster} " in dot
+        assert f"subgraph cluster_conv2_{cluster} " in dot
     assert "max(1024/16, 32) = 64" in dot  # d for C = 1024
     assert "3×3 conv, dilation 2" in dot and "stride 2" in dot
     assert "shortcut: 1×1 conv" in dot
@@ -178,21 +179,52 @@ def test_stage_level_expands_every_block() -> None:
     spec = five_stage_m3()
     dot = stage_diagram(spec, "stage5").source
     assert len(re.findall(r"subgraph cluster_block\d+ ", dot)) == 4
-    assert count_nodes(dot, r"b\d_branch\d") == 4 * 3
-    assert count_nodes(dot, r"b\d_softmax") == 4
+    assert count_nodes(dot, r"b\d_conv2_branch\d") == 4 * 3
+    assert count_nodes(dot, r"b\d_conv2_softmax") == 4
 
 
-def test_unknown_kind_has_no_block_drawing() -> None:
-    from skbuilder.blocks import BasicBlock, register_block, unregister_block
+def test_user_kinds_are_drawn_from_their_own_description() -> None:
+    from skbuilder.blocks import BlockKind, BlockParams, register_block, unregister_block
+    from skbuilder.blocks.ops import SK, Chain, Conv, Op
 
-    register_block("my_block")(type("MyBlock", (BasicBlock,), {}))
+    @register_block("my_block")
+    class MyBlock(BlockKind):
+        title = "my block"
+
+        def layout(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> Op:
+            sk = SK(w_in, params.w_mid, stride, params.sk)
+            return Chain((("sk", sk), ("project", Conv(params.w_mid, w_out))))
+
     try:
         spec = one_stage("my_block")
-        assert "my_block" in network_diagram(spec).source
-        with pytest.raises(DiagramError, match="use --level network"):
-            block_diagram(spec)
+        network = network_diagram(spec).source
+        assert "my block" in network and "SK → 1×1" in network
+        block, stage = block_diagram(spec).source, stage_diagram(spec).source
+        assert count_nodes(block, r"sk_branch\d") == 2 and count_nodes(block, "project") == 1
+        assert count_nodes(stage, r"b\d_sk_branch\d") == 4  # two blocks of two branches
+        assert count_nodes(stage, r"b\d_project") == 2
     finally:
         unregister_block("my_block")
+
+
+def test_a_module_block_without_layout_is_one_box() -> None:
+    from skbuilder import Block, register_block
+    from skbuilder.blocks import unregister_block
+    from skbuilder.blocks.cost import Cost, conv, norm
+
+    @register_block("boxed")
+    class Boxed(Block):
+        @classmethod
+        def complexity(cls, cx: Cost, w_in: int, w_out: int, stride: int, params: object) -> Cost:
+            return norm(conv(cx, w_in, w_out, 3, stride=stride), w_out)
+
+    try:
+        spec = one_stage("boxed", out=24)
+        dot = block_diagram(spec).source
+        assert count_nodes(dot, "block") == 1 and "16 → 24" in dot
+        assert "boxed" in network_diagram(spec).source
+    finally:
+        unregister_block("boxed")
 
 
 def test_resolve_stage() -> None:

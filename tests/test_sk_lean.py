@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
+from skbuilder.blocks import SKSpec
 from skbuilder.nn.layers import SKConv
 from skbuilder.nn.layers.sk_conv import weighted_sum
 
@@ -20,8 +21,8 @@ def _stacked_select(sk: SKConv, x: Tensor) -> Tensor:
     return (torch.stack(u, dim=1) * a).sum(dim=1)
 
 
-def _sk(**kwargs: object) -> SKConv:
-    sk = SKConv(16, 16, groups=4, r=4, L=8, **kwargs)  # type: ignore[arg-type]
+def _sk(kernels: tuple[int, ...] = (3, 5), stride: int = 1) -> SKConv:
+    sk = SKConv(16, 16, stride=stride, sk=SKSpec(kernels=kernels, G=4, r=4, L=8))
     for bn in (m for m in sk.modules() if isinstance(m, nn.BatchNorm2d)):
         nn.init.uniform_(bn.weight, 0.5, 1.5)
     return sk

@@ -19,7 +19,7 @@ from skbuilder import (
     spec_from_dict,
     summarize,
 )
-from skbuilder.analysis.cost import Cost
+from skbuilder.blocks.cost import Cost
 from skbuilder.blocks import unregister_block
 from skbuilder.nn.layers import ConvBnAct, SKConv
 from tests.conftest import SPECS

@@ -12,14 +12,15 @@ import pytest
 from torch import nn
 
 from skbuilder import build_model
-from skbuilder.analysis.budget import budget_issues, human
+from skbuilder.spec.budget import budget_issues
+from skbuilder.text import human
 from skbuilder.analysis.summary import summarize
 from skbuilder.spec import SpecError, parse_spec
 
 HUGE = "name: huge\nstages:\n" + "".join(
     f"  - {{depth: 256, out_width: 65536, stride: {s}, block: bottleneck}}\n" for s in (1, 2, 2, 2)
 )
-TINY = "name: tiny\nstages:\n  - {depth: 1, out_width: 16, stride: 1}\n"
+TINY = "name: tiny\nstages:\n  - {depth: 1, out_width: 64, stride: 1}\nhead: {num_classes: 10}\n"
 
 
 @pytest.fixture
@@ -78,3 +79,11 @@ def test_cli_refuses_over_budget_and_accepts_a_raised_budget(tmp_path: Path) -> 
     assert f"{spec}:3:5: spec.stages.0: the model would have" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert validate("--max-params", "none", "--max-macs", "1G").returncode == 0
+
+
+def test_refusal_names_the_head_when_it_holds_most() -> None:
+    text = "name: wide\nstages:\n  - {depth: 1, out_width: 64, stride: 1}\n"
+    text += "head:\n  num_classes: 100000\n"
+    (issue,) = budget_issues(parse_spec(text, source="wide.yaml"), max_params=10**6, max_macs=None)
+    assert issue.path == ("head",)
+    assert "the head alone has 6.50M" in issue.message

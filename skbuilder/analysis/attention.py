@@ -35,6 +35,11 @@ class SKSite:
         return tuple(c.dilation[0] * (c.kernel_size[0] - 1) + 1 for c in convs)
 
 
+def _selects(module: nn.Module) -> bool:
+    """An SK conv with a choice to make (a single branch has no select step)."""
+    return isinstance(module, SKConv) and module.M > 1
+
+
 def sk_sites(model: nn.Module) -> list[SKSite]:
     """Every SK conv of ``model`` in forward order, named by stage, block and attribute.
 
@@ -46,12 +51,12 @@ def sk_sites(model: nn.Module) -> list[SKSite]:
         for index, block in enumerate(stage):
             block_name = f"{stage.name}.{index}"
             for attr, module in block.named_modules():
-                if isinstance(module, SKConv):
+                if _selects(module):
                     name = f"{block_name}.{attr}" if attr else block_name
                     sites.append(SKSite(name, block_name, module))
                     in_stages.add(id(module))
     for path, module in model.named_modules():
-        if isinstance(module, SKConv) and id(module) not in in_stages:
+        if _selects(module) and id(module) not in in_stages:
             name = path or "sk"
             sites.append(SKSite(name, name, module))
     return sites

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from skbuilder.analysis.cost import Cost
-from skbuilder.blocks import get_block
-from skbuilder.nn.layers.head import ClassifierHead
-from skbuilder.nn.layers.stem import Stem
-from skbuilder.spec import BlockPlan, NetworkSpec
+from skbuilder.blocks.cost import Cost
+from skbuilder.spec.schema import NetworkSpec
+from skbuilder.spec.walk import walk
+from skbuilder.text import human
 
 
 @dataclass(frozen=True)
@@ -50,11 +49,11 @@ class Summary:
                 str(r.depth) if r.depth else "",
                 "x".join(map(str, r.shape)),
                 f"{r.params:,}",
-                _si(r.macs),
+                human(r.macs),
             )
             for r in self.rows
         ]
-        total = ("total", "", "", "", f"{self.params:,}", _si(self.macs))
+        total = ("total", "", "", "", f"{self.params:,}", human(self.macs))
         widths = [max(len(c[i]) for c in [head, *lines, total]) for i in range(len(head))]
 
         def fmt(cells: tuple[str, ...]) -> str:
@@ -75,45 +74,19 @@ class Summary:
         )
 
 
-def _si(macs: int) -> str:
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if macs >= scale:
-            return f"{macs / scale:.2f}{unit}"
-    return str(macs)
-
-
 def summarize(spec: NetworkSpec, image_size: int | None = None) -> Summary:
     """Analytic cost of each part of the network at a square ``image_size`` (default: spec's)."""
-    size = image_size or spec.input.image_size
-    start = Cost(size, size)
-    cx = Stem.complexity(
-        start, spec.input.channels, spec.stem.width, kind=spec.stem.kind, pool=spec.stem.pool
-    )
-    rows = [Row("stem", "stem", 0, (spec.stem.width, cx.h, cx.w), cx.params, cx.macs)]
-    names = spec.stage_names()
-    plans: list[list[BlockPlan]] = [[] for _ in spec.stages]
-    for plan in spec.plan():  # one pass: the check of a huge spec stays linear in its blocks
-        plans[plan.stage].append(plan)
-    for i, stage in enumerate(spec.stages):
-        before = cx
-        for plan in plans[i]:
-            cx = get_block(plan.kind).complexity(
-                cx, plan.w_in, plan.w_out, plan.stride, plan.params
-            )
-        added = cx.delta(before)
+    network = walk(spec, image_size)
+    stem = network.stem_out
+    rows = [Row("stem", "stem", 0, (stem.c, stem.h, stem.w), *_pm(network.stem_cost))]
+    for stage in network.stages:
+        y = stage.y
         rows.append(
-            Row(
-                names[i],
-                stage.block,
-                stage.depth,
-                (stage.out_width, cx.h, cx.w),
-                added.params,
-                added.macs,
-            )
+            Row(stage.name, stage.spec.block, stage.spec.depth, (y.c, y.h, y.w), *_pm(stage.cost))
         )
-    before = cx
-    cx = ClassifierHead.complexity(cx, spec.stages[-1].out_width, spec.head.num_classes)
-    added = cx.delta(before)
-    out = (spec.head.num_classes or spec.stages[-1].out_width,)
-    rows.append(Row("head", "head", 0, out, added.params, added.macs))
-    return Summary(spec.name, size, tuple(rows))
+    rows.append(Row("head", "head", 0, (network.out.c,), *_pm(network.head_cost)))
+    return Summary(spec.name, network.image.h, tuple(rows))
+
+
+def _pm(cost: Cost) -> tuple[int, int]:
+    return cost.params, cost.macs

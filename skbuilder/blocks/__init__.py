@@ -1,23 +1,35 @@
-"""Block kinds a spec can name. Importing this package registers the built-in ones."""
+"""Every block kind described without torch: settings, ops, rules, cost and drawing.
 
-from skbuilder.blocks.base import Block, ResidualBlock
-from skbuilder.blocks.basic import BasicBlock, SKBasicBlock
-from skbuilder.blocks.bottleneck import Bottleneck, SKBottleneck
-from skbuilder.blocks.params import BlockParams, SKSettings, Violation
-from skbuilder.blocks.registry import block_kinds, get_block, register_block, unregister_block
+Importing this package registers the built-in kinds. The modules live in ``skbuilder.nn`` and
+are reached only when a model is built.
+"""
+
+from skbuilder.blocks import basic, bottleneck
+from skbuilder.blocks.cost import Cost
+from skbuilder.blocks.kind import BlockKind, ModuleKind
+from skbuilder.blocks.params import BlockParams, Violation, require_divisible
+from skbuilder.blocks.registry import (
+    block_kinds,
+    describe,
+    get_block,
+    register_block,
+    unregister_block,
+)
+from skbuilder.blocks.settings import SKSpec
 
 __all__ = [
-    "BasicBlock",
-    "Block",
+    "BlockKind",
     "BlockParams",
-    "Bottleneck",
-    "ResidualBlock",
-    "SKBasicBlock",
-    "SKBottleneck",
-    "SKSettings",
+    "Cost",
+    "ModuleKind",
+    "SKSpec",
     "Violation",
+    "basic",
     "block_kinds",
+    "bottleneck",
+    "describe",
     "get_block",
     "register_block",
+    "require_divisible",
     "unregister_block",
 ]

@@ -1,62 +1,31 @@
 """What a block receives besides (w_in, w_out, stride): the resolved per-stage settings.
 
-Plain frozen dataclasses, made from the spec by ``NetworkSpec.block_params``; blocks never read
-the spec itself, so a user's block can be built and tested without one.
+A plain frozen dataclass, made from the spec by ``NetworkSpec.block_params``; blocks never read
+the spec itself, so a user's block can be built, costed and tested without one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from torch import nn
-
-from skbuilder.blocks.sk_geometry import attention_width, branch_shapes
-
-
-@dataclass(frozen=True)
-class SKSettings:
-    """SK parameters in the paper's names: branch kernels (M = len), G groups, reduction r,
-    minimum attention width L; ``dilate`` turns large kernels into dilated 3x3s."""
-
-    kernels: tuple[int, ...] = (3, 5)
-    G: int = 1
-    r: int = 16
-    L: int = 32
-    dilate: bool = True
-    split_input: bool = False
-
-    @property
-    def M(self) -> int:
-        return len(self.kernels)
-
-    def branches(self) -> tuple[tuple[int, int], ...]:
-        """(kernel, dilation) of each branch."""
-        return branch_shapes(self.kernels, self.dilate)
-
-    def d(self, C: int) -> int:
-        """Attention width for C channels."""
-        return attention_width(C, self.r, self.L)
-
-    def conv_kwargs(self) -> dict[str, object]:
-        """Keyword arguments of ``SKConv`` / ``SKConv.complexity``."""
-        return {
-            "kernels": self.kernels,
-            "dilate": self.dilate,
-            "groups": self.G,
-            "r": self.r,
-            "L": self.L,
-            "split_input": self.split_input,
-        }
+from skbuilder.blocks.ops.base import Layers
+from skbuilder.blocks.settings import SKSpec
 
 
 @dataclass(frozen=True)
 class BlockParams:
-    """Per-stage block settings: middle (bottleneck) width, SK settings, layer classes."""
+    """Per-stage block settings: middle (bottleneck) width, SK settings, and the layer classes
+    to build with (``None``: BatchNorm2d and ReLU; the builder fills them in)."""
 
     w_mid: int
-    sk: SKSettings = field(default_factory=SKSettings)
-    norm_layer: type[nn.Module] = nn.BatchNorm2d
-    act_layer: type[nn.Module] = nn.ReLU
+    sk: SKSpec = field(default_factory=SKSpec)
+    norm_layer: Any = None
+    act_layer: Any = None
+
+    @property
+    def layers(self) -> Layers:
+        return Layers(self.norm_layer, self.act_layer)
 
 
 @dataclass(frozen=True)

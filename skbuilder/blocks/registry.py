@@ -1,53 +1,79 @@
-"""Block kinds by name. The spec names a kind; only registered classes can be built (no eval,
-no imports from the spec). Register your own with ``@register_block("name")``."""
+"""Block kinds by name. The spec names a kind; only registered kinds can be built (no eval, no
+imports from the spec). Register your own with ``@register_block("name")`` on a ``BlockKind``
+subclass (or on an ``nn.Module`` block class with ``complexity``)."""
 
 from __future__ import annotations
 
 import difflib
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from skbuilder.blocks.base import Block
+from skbuilder.blocks.kind import BlockKind, ModuleKind
 
-B = TypeVar("B", bound=type[Block])
+T = TypeVar("T")
 
-_BLOCKS: dict[str, type[Block]] = {}
+_KINDS: dict[str, BlockKind] = {}
 
 
-def register_block(name: str, *, replace: bool = False):
-    """Class decorator: make ``cls`` buildable as ``block: name`` in a spec."""
+def describe(block: Any, name: str | None = None) -> BlockKind:
+    """The description of ``block``: a registered name, a ``BlockKind`` (class or instance), or
+    an ``nn.Module`` block class with a ``complexity`` class method."""
+    if isinstance(block, str):
+        return get_block(block)
+    if isinstance(block, BlockKind):
+        return block
+    if isinstance(block, type) and issubclass(block, BlockKind):
+        kind = block()
+        kind.name = name or kind.name or block.__name__
+        return kind
+    if isinstance(block, type) and callable(getattr(block, "complexity", None)):
+        return ModuleKind(name or block.__name__, block)
+    raise TypeError(
+        f"{block!r} is not a block kind: give a BlockKind subclass or an nn.Module block class "
+        "with a complexity() class method"
+    )
+
+
+def register_block(name: str, *, replace: bool = False) -> Callable[[T], T]:
+    """Class decorator: make the block buildable as ``block: name`` in a spec."""
     if not name.isidentifier():
         raise ValueError(f"block kind {name!r} must be an identifier")
 
-    def decorate(cls: B) -> B:
-        if not (isinstance(cls, type) and issubclass(cls, Block)):
-            raise TypeError(f"{cls!r} is not a subclass of skbuilder.blocks.Block")
-        if name in _BLOCKS and _BLOCKS[name] is not cls and not replace:
-            raise ValueError(f"block kind {name!r} is already registered to {_BLOCKS[name]!r}")
-        _BLOCKS[name] = cls
-        return cls
+    def decorate(block: T) -> T:
+        kind = describe(block, name)
+        kind.name = name
+        old = _KINDS.get(name)
+        if old is not None and not replace and _source(old) is not block:
+            raise ValueError(f"block kind {name!r} is already registered to {_source(old)!r}")
+        _KINDS[name] = kind
+        return block
 
     return decorate
 
 
+def _source(kind: BlockKind) -> Any:
+    return kind.cls if isinstance(kind, ModuleKind) else type(kind)
+
+
 def unregister_block(name: str) -> None:
     """Remove a kind (for tests and plugins that register temporarily)."""
-    _BLOCKS.pop(name, None)
+    _KINDS.pop(name, None)
 
 
 def block_kinds() -> list[str]:
     """Registered kind names, sorted."""
-    return sorted(_BLOCKS)
+    return sorted(_KINDS)
 
 
-def get_block(name: str) -> type[Block]:
-    """The class registered as ``name``; KeyError with the closest names otherwise."""
+def get_block(name: str) -> BlockKind:
+    """The kind registered as ``name``; KeyError with the closest names otherwise."""
     try:
-        return _BLOCKS[name]
+        return _KINDS[name]
     except KeyError:
         raise KeyError(unknown_block_message(name)) from None
 
 
 def unknown_block_message(name: str) -> str:
-    close = difflib.get_close_matches(name, _BLOCKS, n=2)
+    close = difflib.get_close_matches(name, _KINDS, n=2)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     return f"unknown block kind {name!r} (known: {', '.join(block_kinds())}){hint}"

@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import torch
-
-from skbuilder.analysis.attention import AttentionCapture, stats_table
-from skbuilder.analysis.images import ImageError, image_batch, random_batch
 from skbuilder.cli.common import (
     CLIError,
     add_input_size_argument,
@@ -19,7 +15,6 @@ from skbuilder.cli.common import (
     positive_int,
     spec_from_args,
 )
-from skbuilder.nn.builder import build_model
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
         from skbuilder.render.attention_plot import save_attention_plot
     except ImportError:
         raise CLIError("plots need matplotlib: pip install 'skbuilder[viz]'") from None
+    import torch
+
+    from skbuilder.analysis.attention import AttentionCapture, stats_table
+    from skbuilder.analysis.images import ImageError, image_batch, random_batch
+    from skbuilder.nn.builder import build_model
 
     torch.manual_seed(args.seed)
     model = build_model(spec).eval()

@@ -7,9 +7,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skbuilder.analysis.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, human
 from skbuilder.atomic_write import write_atomic
 from skbuilder.spec import NetworkSpec, load_spec
+from skbuilder.spec.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS
+from skbuilder.text import human
 
 if TYPE_CHECKING:
     from torch import nn

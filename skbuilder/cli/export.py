@@ -15,13 +15,6 @@ from skbuilder.cli.common import (
     load_weights_from_args,
     spec_from_args,
 )
-from skbuilder.interop.export import (
-    ExportError,
-    example_input,
-    export_onnx,
-    onnx_max_abs_diff,
-    save_program,
-)
 
 FORMATS = {".onnx": "ONNX", ".pt2": "torch.export program"}
 
@@ -44,6 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from skbuilder.interop.export import (
+        ExportError,
+        example_input,
+        export_onnx,
+        onnx_max_abs_diff,
+        save_program,
+    )
     from skbuilder.nn.builder import build_model
 
     output = Path(args.output)

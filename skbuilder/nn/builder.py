@@ -9,12 +9,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from skbuilder.analysis.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, check_budget
-from skbuilder.blocks import ResidualBlock, get_block
-from skbuilder.nn.layers.head import ClassifierHead
-from skbuilder.nn.layers.stem import Stem
+from skbuilder.blocks.ops.base import Layers
+from skbuilder.blocks.registry import get_block
+from skbuilder.nn.blocks import ResidualBlock
 from skbuilder.nn.model import SKNet, Stage
 from skbuilder.spec import NetworkSpec, load_spec
+from skbuilder.spec.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, check_budget
 
 
 def build_model(
@@ -47,23 +47,14 @@ def build_model(
 
 
 def _assemble(spec: NetworkSpec, norm_layer: type[nn.Module], act_layer: type[nn.Module]) -> SKNet:
-    stem = Stem(
-        spec.input.channels,
-        spec.stem.width,
-        kind=spec.stem.kind,
-        pool=spec.stem.pool,
-        norm_layer=norm_layer,
-        act_layer=act_layer,
-    )
+    layers = Layers(norm_layer, act_layer)
     blocks: list[list[nn.Module]] = [[] for _ in spec.stages]
     for plan in spec.plan():
         params = replace(plan.params, norm_layer=norm_layer, act_layer=act_layer)
-        blocks[plan.stage].append(get_block(plan.kind)(plan.w_in, plan.w_out, plan.stride, params))
+        kind = get_block(plan.kind)
+        blocks[plan.stage].append(kind.build(plan.w_in, plan.w_out, plan.stride, params))
     stages = [Stage(name, b) for name, b in zip(spec.stage_names(), blocks)]
-    head = ClassifierHead(
-        spec.stages[-1].out_width, spec.head.num_classes, dropout=spec.head.dropout
-    )
-    return SKNet(stem, stages, head)
+    return SKNet(spec.stem_op().module(layers), stages, spec.head_op().module(layers))
 
 
 def _unhandled_state(model: nn.Module) -> bool:

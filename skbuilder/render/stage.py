@@ -6,9 +6,9 @@ import graphviz
 
 from skbuilder.render.block import draw_block, title, uses_sk
 from skbuilder.render.errors import DiagramError
-from skbuilder.render.geometry import network_shapes
-from skbuilder.render.style import Canvas, html
-from skbuilder.spec import BlockPlan, NetworkSpec
+from skbuilder.render.style import Canvas
+from skbuilder.spec.schema import BlockPlan, NetworkSpec
+from skbuilder.spec.walk import walk
 
 
 def resolve_stage(spec: NetworkSpec, stage: str | int | None = None) -> int:
@@ -16,7 +16,8 @@ def resolve_stage(spec: NetworkSpec, stage: str | int | None = None) -> int:
     stage of SK blocks (the first stage if there is none)."""
     names = spec.stage_names()
     if stage is None:
-        return next((i for i, s in enumerate(spec.stages) if uses_sk(s.block)), 0)
+        firsts = [p for p in spec.plan() if p.index == 0]
+        return next((p.stage for p in firsts if uses_sk(p)), 0)
     if isinstance(stage, int) or stage.isdigit():
         index = int(stage)
         if 0 <= index < len(names):
@@ -46,16 +47,17 @@ def block_diagram(
     plans = _plans(spec, i)
     if not 0 <= index < len(plans):
         raise DiagramError(f"stage {spec.stage_names()[i]} has blocks 0-{len(plans) - 1}")
-    plan, shapes = plans[index], network_shapes(spec, image_size)
+    plan, network = plans[index], walk(spec, image_size)
     name = spec.stage_names()[i]
     cv = Canvas(
         f"{spec.name}_{name}_{index}",
         f"{spec.name} · {name}, block {index + 1} of {len(plans)}: {title(plan.kind)}",
     )
-    x = shapes.block_input(i, index)
-    source = cv.node("X", "io", html(("b", "X"), str(x)))
+    stage_walk = network.stages[i]
+    x = stage_walk.x if index == 0 else stage_walk.y  # later blocks see the stage's output
+    source = cv.node("X", "io", [("b", "X"), str(x)])
     last, y = draw_block(cv, plan, x, source, "")
-    out = cv.node("Y", "io", html(("b", "output"), str(y)))
+    out = cv.node("Y", "io", [("b", "output"), str(y)])
     cv.edge(last, out, str(y))
     return cv.finish(legend=legend)
 
@@ -69,18 +71,18 @@ def stage_diagram(
 ) -> graphviz.Digraph:
     """Every block of one stage, each drawn in full, in order."""
     i = resolve_stage(spec, stage)
-    shapes, name = network_shapes(spec, image_size), spec.stage_names()[i]
+    network, name = walk(spec, image_size), spec.stage_names()[i]
     plans = _plans(spec, i)
     cv = Canvas(
         f"{spec.name}_{name}",
         f"{spec.name} · stage {name}: {len(plans)} × {title(spec.stages[i].block)}",
     )
-    x = shapes.stage_input(i)
-    last = cv.node("X", "io", html(("b", "stage input"), str(x)))
+    x = network.stages[i].x
+    last = cv.node("X", "io", [("b", "stage input"), str(x)])
     for plan in plans:
-        label = html(("b", f"{name} block {plan.index + 1} of {len(plans)}"))
+        label = [("b", f"{name} block {plan.index + 1} of {len(plans)}")]
         with cv.cluster(f"block{plan.index}", label, fill="#ffffff"):
-            last, x = draw_block(cv, plan, x, last, f"b{plan.index}_")
-    out = cv.node("Y", "io", html(("b", "stage output"), str(x)))
+            last, x = draw_block(cv, plan, x, last, f"b{plan.index}")
+    out = cv.node("Y", "io", [("b", "stage output"), str(x)])
     cv.edge(last, out, str(x))
     return cv.finish(legend=legend)

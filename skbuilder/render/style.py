@@ -7,12 +7,14 @@ holding "+" and "×", as in the paper's Figure 1.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html import escape
 
 import graphviz
+
+from skbuilder.blocks.ops.base import Line
 
 FONT = "Helvetica"
 EDGE_COLOUR = "#555555"
@@ -43,7 +45,7 @@ OPS: dict[str, Op] = {
 }
 
 
-def html(*lines: str | tuple[str, str]) -> str:
+def html(*lines: Line) -> str:
     """An HTML-like label: each plain string a line; ``("b", text)`` a bold line and
     ``("small", text)`` a smaller grey line. Text is escaped."""
     parts = []
@@ -57,11 +59,6 @@ def html(*lines: str | tuple[str, str]) -> str:
         else:
             parts.append(escape(line))
     return "<" + "<br/>".join(parts) + ">"
-
-
-def chw(c: int, h: int | None = None, w: int | None = None) -> str:
-    """A tensor shape as the paper writes it: C×H×W (or C alone for a vector)."""
-    return "×".join(str(x) for x in (c, h, w) if x is not None)
 
 
 class Canvas:
@@ -99,11 +96,11 @@ class Canvas:
         self._edges: list[tuple[str, str, dict[str, str]]] = []
 
     @contextmanager
-    def cluster(self, name: str, label: str, *, fill: str = "#fafafa") -> Iterator[None]:
-        """Nodes added inside the ``with`` block form one labelled box."""
+    def cluster(self, name: str, title: Sequence[Line], *, fill: str = "#fafafa") -> Iterator[None]:
+        """Nodes added inside the ``with`` block form one box titled ``title``."""
         with self._stack[-1].subgraph(name=f"cluster_{name}") as sub:
             sub.attr(
-                label=label,
+                label=html(*title),
                 style="rounded,filled",
                 fillcolor=fill,
                 color="#9a9a9a",
@@ -117,11 +114,11 @@ class Canvas:
             finally:
                 self._stack.pop()
 
-    def node(self, name: str, op: str, label: str, **attrs: str) -> str:
-        """Add a node drawn as operation ``op``; returns its name for the edges."""
+    def node(self, name: str, op: str, lines: Sequence[Line], **attrs: str) -> str:
+        """Add a node drawn as operation ``op`` labelled ``lines``; returns its name."""
         style = OPS[op]
         base = {
-            "label": label,
+            "label": html(*lines),
             "shape": style.shape,
             "style": "rounded,filled",
             "fillcolor": style.fill,
@@ -138,10 +135,10 @@ class Canvas:
             self.ops.append(op)
         return name
 
-    def edge(self, tail: str, head: str, shape: str | None = None, **attrs: str) -> None:
-        """An edge labelled with the tensor it carries (``shape``), if given."""
-        if shape:
-            attrs.setdefault("label", f" {shape} ")
+    def edge(self, tail: str, head: str, label: str | None = None, **attrs: str) -> None:
+        """An edge labelled with the tensor it carries, if given."""
+        if label:
+            attrs.setdefault("label", f" {label} ")
         self._edges.append((tail, head, attrs))
 
     def rank_same(self, *names: str) -> None:

@@ -1,5 +1,6 @@
 """Spec: schema, loading with positions, and the error type."""
 
+from skbuilder.blocks.settings import SKSpec
 from skbuilder.spec.dump import dump_spec
 from skbuilder.spec.errors import SpecError, SpecIssue
 from skbuilder.spec.limits import Limits
@@ -9,7 +10,6 @@ from skbuilder.spec.schema import (
     HeadSpec,
     InputSpec,
     NetworkSpec,
-    SKSpec,
     StageSpec,
     StemSpec,
 )

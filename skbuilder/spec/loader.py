@@ -3,7 +3,7 @@
 The YAML is read into plain data with the place of every key and value (``yaml_io``), composed
 (``extends:``, overrides; ``compose``), then validated; every pydantic error is mapped back to
 the place in the file it came from, with a message and hint a person can act on (``messages``).
-Optionally the model's analytic size is checked against a budget (``skbuilder.analysis.budget``).
+Optionally the model's analytic size is checked against a budget (``skbuilder.spec.budget``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from skbuilder.spec.budget import budget_issues
 from skbuilder.spec.compose import apply_overrides, read_document, resolve_extends
 from skbuilder.spec.errors import SpecError, SpecIssue
 from skbuilder.spec.limits import DEFAULT_LIMITS, Limits
@@ -198,10 +199,6 @@ def _finish(
     doc = apply_overrides(doc, overrides, limits=limits)
     spec = validate_document(doc)
     if max_params is not None or max_macs is not None:
-        from skbuilder.analysis.budget import (
-            budget_issues,  # the budget reads the summary of a spec
-        )
-
         issues = budget_issues(spec, max_params=max_params, max_macs=max_macs, doc=doc)
         if issues:
             raise SpecError(issues)

@@ -12,20 +12,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from skbuilder.analysis.cost import conv_out_size
-from skbuilder.blocks import BlockParams, SKSettings, get_block
-from skbuilder.blocks.registry import block_kinds, unknown_block_message
-from skbuilder.blocks.sk_geometry import default_kernels
+from skbuilder.blocks.cost import conv_out_size
+from skbuilder.blocks.ops import Head, Stem
+from skbuilder.blocks.params import BlockParams
+from skbuilder.blocks.registry import block_kinds, get_block, unknown_block_message
+from skbuilder.blocks.settings import Settings, SKSpec
 
 Width = Annotated[int, Field(ge=1, le=65536)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+_Model = Settings
 
 
 class InputSpec(_Model):
@@ -44,74 +43,6 @@ class StemSpec(_Model):
     kind: Literal["classic", "deep"] = "classic"
     width: Width = Field(64, description="output channels of the stem")
     pool: bool = Field(True, description="3x3 stride-2 max-pool after the convs")
-
-
-class SKSpec(_Model):
-    """SK parameters in the paper's names. Give ``M`` (branches with kernels 3, 5, 7, ...) or an
-    explicit ``kernels`` list, not both unless they agree."""
-
-    M: int | None = Field(None, ge=1, le=16, description="number of branches (default 2)")
-    kernels: list[int] | None = Field(
-        None, min_length=1, max_length=16, description="odd kernel size of each branch"
-    )
-    G: int = Field(1, ge=1, le=65536, description="groups of each branch conv (cardinality)")
-    r: int = Field(16, ge=1, le=65536, description="reduction ratio: d = max(C/r, L)")
-    L: int = Field(32, ge=1, le=65536, description="minimum width d of the attention vector z")
-    dilate: bool = Field(
-        True, description="large kernels as dilated 3x3 (5x5 -> 3x3, dilation 2), as the paper"
-    )
-    split_input: bool = Field(
-        False, description="each branch sees 1/M of the input channels (timm's SK-ResNet)"
-    )
-
-    @field_validator("kernels")
-    @classmethod
-    def _odd_kernels(cls, kernels: list[int] | None) -> list[int] | None:
-        for k in kernels or ():
-            if k < 1 or k % 2 == 0 or k > 31:
-                raise PydanticCustomError(
-                    "odd_kernel", "kernel sizes must be odd, between 1 and 31; got {k}", {"k": k}
-                )
-        return kernels
-
-    @model_validator(mode="after")
-    def _m_matches_kernels(self) -> SKSpec:
-        if self.M is not None and self.kernels is not None and len(self.kernels) != self.M:
-            raise PydanticCustomError(
-                "m_kernels_mismatch",
-                "M={M} but {n} kernels are given; give one of M or kernels",
-                {"M": self.M, "n": len(self.kernels)},
-            )
-        return self
-
-    @property
-    def kernel_sizes(self) -> tuple[int, ...]:
-        if self.kernels is not None:
-            return tuple(self.kernels)
-        return default_kernels(self.M if self.M is not None else 2)
-
-    def overridden_by(self, override: SKSpec | None) -> SKSpec:
-        """These settings with the fields that ``override`` sets explicitly replaced."""
-        if override is None:
-            return self
-        data = self.model_dump()
-        for name in override.model_fields_set:
-            data[name] = getattr(override, name)
-        if "kernels" in override.model_fields_set and "M" not in override.model_fields_set:
-            data["M"] = None
-        if "M" in override.model_fields_set and "kernels" not in override.model_fields_set:
-            data["kernels"] = None
-        return SKSpec.model_validate(data)
-
-    def settings(self) -> SKSettings:
-        return SKSettings(
-            kernels=self.kernel_sizes,
-            G=self.G,
-            r=self.r,
-            L=self.L,
-            dilate=self.dilate,
-            split_input=self.split_input,
-        )
 
 
 class StageSpec(_Model):
@@ -187,7 +118,15 @@ class NetworkSpec(_Model):
         return self.sk.overridden_by(self.stages[i].sk)
 
     def block_params(self, i: int) -> BlockParams:
-        return BlockParams(w_mid=self.stages[i].width, sk=self.stage_sk(i).settings())
+        return BlockParams(w_mid=self.stages[i].width, sk=self.stage_sk(i))
+
+    def stem_op(self) -> Stem:
+        """The stem, described."""
+        return Stem(self.input.channels, self.stem.width, self.stem.kind, self.stem.pool)
+
+    def head_op(self) -> Head:
+        """The classifier head, described."""
+        return Head(self.stages[-1].out_width, self.head.num_classes, self.head.dropout)
 
     def stage_inputs(self) -> list[int]:
         """Input width of each stage."""
@@ -254,8 +193,8 @@ class NetworkSpec(_Model):
         for plan in self.plan():
             if plan.index > 1:
                 continue  # blocks after the second see the same widths
-            cls = get_block(plan.kind)
-            for v in cls.check(plan.w_in, plan.w_out, plan.stride, plan.params):
+            kind = get_block(plan.kind)
+            for v in kind.check(plan.w_in, plan.w_out, plan.stride, plan.params):
                 add(("stages", plan.stage, *v.field.split(".")), v.message, v.hint)
 
         self._spatial_rules(image_size or self.input.image_size, add)

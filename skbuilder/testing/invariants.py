@@ -18,13 +18,12 @@ import torch
 from torch import Tensor, nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from skbuilder.analysis.cost import Cost
-from skbuilder.blocks import Block, BlockParams, get_block
+from skbuilder.blocks import BlockKind, BlockParams, describe
+from skbuilder.blocks.cost import Cost
 from skbuilder.nn.builder import build_model
-from skbuilder.nn.layers.head import ClassifierHead
-from skbuilder.nn.layers.stem import Stem
 from skbuilder.spec import NetworkSpec, parse_spec
 from skbuilder.spec.dump import dump_spec
+from skbuilder.spec.walk import walk
 
 BlockArgs = tuple[int, int, int, BlockParams]
 
@@ -66,6 +65,8 @@ def sk_modules(module: nn.Module) -> list[tuple[str, nn.Module]]:
 def attention(sk: nn.Module, x: Tensor) -> tuple[list[Tensor], Tensor]:
     """The branch outputs U_1..U_M and the attention over them for input ``x``."""
     branches = sk.branch_outputs(x)
+    if not hasattr(sk, "select"):  # a single branch: nothing to select, all weight on it
+        return branches, torch.ones_like(branches[0][:, None, :, :1, :1])
     return branches, sk.select(sk.fuse(branches))
 
 
@@ -112,12 +113,14 @@ def check_branch_shapes(sk: nn.Module, x: Tensor) -> None:
 
 
 def check_single_branch_is_plain(sk: nn.Module, x: Tensor) -> None:
-    """With M = 1 the attention is identically 1, so the SK conv is its one branch."""
+    """With M = 1 there is nothing to select: the SK conv is its one branch, with no fuse or
+    select layers (their parameters would never matter)."""
     with torch.no_grad():
-        branches, a = attention(sk, x)
+        branches = sk.branch_outputs(x)
         assert len(branches) == 1, f"expected one branch, got M={len(branches)}"
-        assert bool((a == 1).all()), "a single branch must get attention exactly 1"
         out = sk(x)
+    extra = [n for n, _ in sk.named_parameters() if not n.startswith("split.")]
+    assert not extra, f"a single branch needs no attention layers, found {extra}"
     torch.testing.assert_close(
         out, branches[0], msg=lambda m: f"M=1 output is not its branch's output: {m}"
     )
@@ -272,14 +275,13 @@ def check_gradient_flow(module: nn.Module, x: Tensor) -> None:
 # -- blocks ------------------------------------------------------------------------------
 
 
-def block_cost(block: type[Block] | str, x: Tensor, args: BlockArgs) -> Cost:
+def block_cost(block: str | BlockKind | type, x: Tensor, args: BlockArgs) -> Cost:
     """The block's analytic cost for input ``x``'s spatial size."""
-    cls = get_block(block) if isinstance(block, str) else block
-    return cls.complexity(Cost(x.shape[2], x.shape[3]), *args)
+    return describe(block).complexity(Cost(x.shape[2], x.shape[3], c=args[0]), *args)
 
 
 def check_block_invariants(
-    block: type[Block] | str,
+    block: str | BlockKind | type,
     args: BlockArgs,
     x: Tensor,
     *,
@@ -295,12 +297,12 @@ def check_block_invariants(
     pixel or two can stall it for a given input (every value ReLU-dead, or a scale-invariant
     chain of BatchNorms): draw its arguments with ``min_width`` and its inputs with
     ``min_size`` (see docs/property-testing.md)."""
-    cls = get_block(block) if isinstance(block, str) else block
+    kind = describe(block)
     w_in, w_out, stride, params = args
     assert x.shape[1] == w_in, f"input has {x.shape[1]} channels, the block takes {w_in}"
     with seeded(seed):
-        module = cls(w_in, w_out, stride, params)
-    cost = block_cost(cls, x, args)
+        module = kind.build(w_in, w_out, stride, params)
+    cost = block_cost(kind, x, args)
     check_output_shape(module, x, (x.shape[0], w_out, cost.h, cost.w))
     check_complexity(module, x, cost)
     check_sk_submodules(module, x)
@@ -348,14 +350,7 @@ def _inputs_of(
 
 def spec_cost(spec: NetworkSpec, h: int, w: int, *, head: bool = True) -> Cost:
     """Analytic cost of the whole network for an h x w input (the head only if ``head``)."""
-    cx = Stem.complexity(
-        Cost(h, w), spec.input.channels, spec.stem.width, kind=spec.stem.kind, pool=spec.stem.pool
-    )
-    for plan in spec.plan():
-        cx = get_block(plan.kind).complexity(cx, plan.w_in, plan.w_out, plan.stride, plan.params)
-    if head:
-        cx = ClassifierHead.complexity(cx, spec.stages[-1].out_width, spec.head.num_classes)
-    return cx
+    return walk(spec, (h, w)).total(head=head)
 
 
 def check_network_invariants(spec: NetworkSpec, x: Tensor, *, seed: int = 0) -> None:

@@ -20,8 +20,8 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from torch import Tensor
 
-from skbuilder.blocks import Block, BlockParams, SKSettings, get_block
-from skbuilder.spec import NetworkSpec, SKSpec, SpecError, spec_from_dict
+from skbuilder.blocks import BlockKind, BlockParams, SKSpec, describe
+from skbuilder.spec import NetworkSpec, SpecError, spec_from_dict
 from skbuilder.spec.schema import StageSpec
 
 BUILTIN_KINDS: tuple[str, ...] = ("sk_bottleneck", "sk_basic", "bottleneck", "basic")
@@ -35,10 +35,10 @@ BlockArgs = tuple[int, int, int, BlockParams]
 
 def sk_settings(
     *, min_M: int = 1, max_M: int = 3, max_G: int = 4, kernels: Sequence[int] = SMALL_KERNELS
-) -> st.SearchStrategy[SKSettings]:
-    """Resolved SK settings (what a block receives): M branch kernels, G, r, L, dilate, split."""
+) -> st.SearchStrategy[SKSpec]:
+    """SK settings as a block receives them: M branch kernels, G, r, L, dilate, split."""
     return st.builds(
-        SKSettings,
+        SKSpec,
         kernels=st.lists(st.sampled_from(kernels), min_size=min_M, max_size=max_M).map(tuple),
         G=st.integers(1, max_G),
         r=st.integers(1, 16),
@@ -79,7 +79,7 @@ def sk_specs(**budget: Any) -> st.SearchStrategy[SKSpec]:
     return sk_spec_dicts(**budget).map(SKSpec.model_validate)
 
 
-def width_unit(sk: SKSettings) -> int:
+def width_unit(sk: SKSpec) -> int:
     """The smallest width every SK rule accepts: G divides each branch's input, which is the
     whole input or (``split_input``) a 1/M slice of it."""
     return sk.M * sk.G if sk.split_input else sk.G
@@ -97,17 +97,17 @@ def _multiple(draw: st.DrawFn, unit: int, max_width: int, min_width: int = 1) ->
 @st.composite
 def block_args(
     draw: st.DrawFn,
-    block: str | type[Block] = "sk_bottleneck",
+    block: str | BlockKind | type = "sk_bottleneck",
     *,
-    settings: st.SearchStrategy[SKSettings] | None = None,
+    settings: st.SearchStrategy[SKSpec] | None = None,
     max_width: int = 24,
     min_width: int = 1,
     strides: Sequence[int] = (1, 2),
 ) -> BlockArgs:
-    """``(w_in, w_out, stride, params)`` for one block of kind ``block`` (a registered name or
-    a ``Block`` subclass, registered or not) that its ``check`` accepts; every width at least
-    ``min_width``."""
-    cls = get_block(block) if isinstance(block, str) else block
+    """``(w_in, w_out, stride, params)`` for one block of kind ``block`` (a registered name, a
+    ``BlockKind`` or a block module class, registered or not) that its ``check`` accepts; every
+    width at least ``min_width``."""
+    kind = describe(block)
     sk = draw(settings if settings is not None else sk_settings())
     unit = width_unit(sk)
     w_in = _multiple(draw, unit, max_width, min_width)
@@ -115,7 +115,7 @@ def block_args(
     w_out = draw(st.integers(min_width, max(min_width, max_width)))
     stride = draw(st.sampled_from(tuple(strides)))
     params = BlockParams(w_mid=w_mid, sk=sk)
-    if cls.check(w_in, w_out, stride, params):
+    if kind.check(w_in, w_out, stride, params):
         reject()  # a user's block with rules beyond the SK ones
     return w_in, w_out, stride, params
 
@@ -124,12 +124,11 @@ def block_args(
 def sk_conv_args(
     draw: st.DrawFn,
     *,
-    settings: st.SearchStrategy[SKSettings] | None = None,
+    settings: st.SearchStrategy[SKSpec] | None = None,
     max_width: int = 24,
     strides: Sequence[int] = (1, 2),
-) -> tuple[int, int, int, SKSettings]:
-    """``(w_in, w_out, stride, sk)`` for ``SKConv(w_in, w_out, stride=stride,
-    **sk.conv_kwargs())``."""
+) -> tuple[int, int, int, SKSpec]:
+    """``(w_in, w_out, stride, sk)`` for ``SKConv(w_in, w_out, stride=stride, sk=sk)``."""
     sk = draw(settings if settings is not None else sk_settings())
     w_in = _multiple(draw, width_unit(sk), max_width)
     w_out = _multiple(draw, sk.G, max_width)
@@ -182,7 +181,7 @@ def network_spec_dicts(
         if draw(st.booleans()):
             stage["sk"] = draw(sk_spec_dicts(**sk_fields))
         override = SKSpec.model_validate(stage["sk"]) if "sk" in stage else None
-        units.append(width_unit(network_sk.overridden_by(override).settings()))
+        units.append(width_unit(network_sk.overridden_by(override)))
         stages.append(stage)
 
     # a stage's width feeds the next stage's SK conv: it must suit both stages' units
@@ -270,7 +269,7 @@ def inputs(
 
 
 def block_inputs(
-    args: BlockArgs | tuple[int, int, int, SKSettings],
+    args: BlockArgs | tuple[int, int, int, SKSpec],
     *,
     batch: st.SearchStrategy[int] | None = None,
     min_size: int = 1,

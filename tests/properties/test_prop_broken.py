@@ -71,7 +71,7 @@ def sk_property(
     def prop(args, data) -> None:
         w_in, w_out, stride, sk = args
         with seeded(0):
-            module = SKConv(w_in, w_out, stride=stride, **sk.conv_kwargs())
+            module = SKConv(w_in, w_out, stride=stride, sk=sk)
         x = data.draw(images(w_in, batch=st.integers(3, 4), min_size=min_size, max_size=12))
         check(module, x)
 

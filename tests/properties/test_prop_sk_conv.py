@@ -6,7 +6,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skbuilder.analysis.cost import Cost
+from skbuilder.blocks.cost import Cost
 from skbuilder.nn.layers import ConvBnAct, SKConv
 from skbuilder.testing import (
     block_inputs,
@@ -26,7 +26,7 @@ from skbuilder.testing.invariants import mode, seeded
 def make(args) -> SKConv:
     w_in, w_out, stride, sk = args
     with seeded(0):
-        return SKConv(w_in, w_out, stride=stride, **sk.conv_kwargs())
+        return SKConv(w_in, w_out, stride=stride, sk=sk)
 
 
 @st.composite
@@ -48,9 +48,7 @@ def test_shapes_and_cost_match_the_analytic_model(case) -> None:
     args, x = case
     w_in, w_out, stride, sk_settings_ = args
     sk = make(args)
-    cost = SKConv.complexity(
-        Cost(*x.shape[2:]), w_in, w_out, stride=stride, **sk_settings_.conv_kwargs()
-    )
+    cost = SKConv.complexity(Cost(*x.shape[2:]), w_in, w_out, stride=stride, sk=sk_settings_)
     check_branch_shapes(sk, x)
     check_output_shape(sk, x, (x.shape[0], w_out, cost.h, cost.w))
     check_complexity(sk, x, cost)
@@ -61,9 +59,14 @@ def test_one_branch_is_a_plain_conv_bn_relu(case, training: bool) -> None:
     args, x = case
     w_in, w_out, stride, sk_settings_ = args
     sk = make(args)
-    ((kernel, dilation),) = sk_settings_.branches()
+    (branch,) = sk_settings_.split_convs()
     plain = ConvBnAct(
-        w_in, w_out, kernel_size=kernel, stride=stride, dilation=dilation, groups=sk_settings_.G
+        w_in,
+        w_out,
+        kernel_size=branch.kernel,
+        stride=stride,
+        dilation=branch.dilation,
+        groups=branch.groups,
     )
     plain.load_state_dict(sk.split[0].state_dict())
     with mode(sk, training=training), mode(plain, training=training):

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from skbuilder.analysis import cost as cc
-from skbuilder.analysis.cost import Cost
+from skbuilder.blocks import cost as cc
+from skbuilder.blocks.cost import Cost
+from skbuilder.blocks.ops.base import Layers
+from skbuilder.blocks.ops.conv import Conv
+
+
+def layer_classes(layers: Layers) -> tuple[type[nn.Module], type[nn.Module]]:
+    """The norm and activation classes to build with (BatchNorm2d and ReLU unless given)."""
+    return layers.norm or nn.BatchNorm2d, layers.act or nn.ReLU
 
 
 class ConvBnAct(nn.Module):
@@ -52,5 +59,5 @@ class ConvBnAct(nn.Module):
         dilation: int = 1,
         groups: int = 1,
     ) -> Cost:
-        cx = cc.conv(cx, w_in, w_out, kernel_size, stride=stride, dilation=dilation, groups=groups)
-        return cc.norm(cx, w_out)
+        """The cost of ``ConvBnAct(w_in, w_out, ...)`` (that of the ``Conv`` op)."""
+        return Conv(w_in, w_out, kernel_size, stride, dilation, groups).complexity(cx)

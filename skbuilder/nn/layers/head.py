@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from skbuilder.analysis import cost as cc
-from skbuilder.analysis.cost import Cost
-
 
 class ClassifierHead(nn.Module):
-    """Global average pool -> flatten -> dropout -> fc; ``num_classes=0`` keeps the features."""
+    """Global average pool -> flatten -> dropout -> fc; ``num_classes=0`` keeps the features
+    (the ``Head`` op describes it)."""
 
     def __init__(self, w_in: int, num_classes: int, *, dropout: float = 0.0) -> None:
         super().__init__()
@@ -20,8 +18,3 @@ class ClassifierHead(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.fc(self.dropout(self.flatten(self.pool(x))))
-
-    @staticmethod
-    def complexity(cx: Cost, w_in: int, num_classes: int) -> Cost:
-        cx = cc.global_pool(cx)
-        return cc.linear(cx, w_in, num_classes) if num_classes > 0 else cx

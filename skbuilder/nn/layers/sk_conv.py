@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import torch
 from torch import Tensor, nn
 
-from skbuilder.analysis import cost as cc
-from skbuilder.analysis.cost import Cost
-from skbuilder.blocks.sk_geometry import attention_width, branch_shapes
-from skbuilder.nn.layers.conv_bn_act import ConvBnAct
+from skbuilder.blocks.cost import Cost
+from skbuilder.blocks.ops.base import Layers
+from skbuilder.blocks.ops.sk import SK
+from skbuilder.blocks.settings import SKSpec
 
 
 class Fuse(nn.Module):
@@ -72,14 +70,16 @@ def weighted_sum(a: Tensor, u: list[Tensor]) -> Tensor:
 
 
 class SKConv(nn.Module):
-    """M grouped conv branches over one input, mixed per channel by input-dependent attention.
+    """M grouped conv branches over one input, mixed per channel by input-dependent attention
+    (the ``SK`` op describes it: settings, cost, drawing).
 
     Split: branch m is conv(k_m, dilation_m, groups=G, stride) -> BN -> act.
     Fuse:  z = act(BN(W * GAP(sum_m U_m))), W: C -> d, d = max(C/r, L).
     Select: a = softmax_M(reshape(W' z)), V = sum_m a_m * U_m.
 
-    ``split_input`` feeds each branch its own 1/M slice of the input channels (timm's
-    SK-ResNet variant); the paper feeds every branch the whole input.
+    ``sk.split_input`` feeds each branch its own 1/M slice of the input channels (timm's
+    SK-ResNet variant); the paper feeds every branch the whole input. With one branch there is
+    nothing to select: the module is that branch, without fuse or select layers.
     """
 
     def __init__(
@@ -88,35 +88,21 @@ class SKConv(nn.Module):
         w_out: int,
         *,
         stride: int = 1,
-        kernels: Sequence[int] = (3, 5),
-        dilate: bool = True,
-        groups: int = 1,
-        r: int = 16,
-        L: int = 32,
-        split_input: bool = False,
+        sk: SKSpec = SKSpec(),
         norm_layer: type[nn.Module] = nn.BatchNorm2d,
         act_layer: type[nn.Module] = nn.ReLU,
     ) -> None:
         super().__init__()
-        self.M = len(kernels)
-        self.split_input = split_input
-        w_branch = w_in // self.M if split_input else w_in
+        self.M = sk.M
+        self.split_input = sk.split_input
         self.split = nn.ModuleList(
-            ConvBnAct(
-                w_branch,
-                w_out,
-                kernel_size=k,
-                stride=stride,
-                dilation=dil,
-                groups=groups,
-                norm_layer=norm_layer,
-                act_layer=act_layer,
-            )
-            for k, dil in branch_shapes(kernels, dilate)
+            branch.module(Layers(norm_layer, act_layer))
+            for branch in SK(w_in, w_out, stride, sk).branches()
         )
-        d = attention_width(w_out, r, L)
-        self.fuse = Fuse(w_out, d, norm_layer=norm_layer, act_layer=act_layer)
-        self.select = Select(d, w_out, self.M)
+        if sk.attends:
+            d = sk.d(w_out)
+            self.fuse = Fuse(w_out, d, norm_layer=norm_layer, act_layer=act_layer)
+            self.select = Select(d, w_out, self.M)
 
     def branch_outputs(self, x: Tensor) -> list[Tensor]:
         """U_1..U_M: every branch's output, before selection."""
@@ -125,39 +111,14 @@ class SKConv(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         u = self.branch_outputs(x)
+        if self.M == 1:
+            return u[0]
         a = self.select(self.fuse(u))
         return weighted_sum(a, u)
 
     @staticmethod
     def complexity(
-        cx: Cost,
-        w_in: int,
-        w_out: int,
-        *,
-        stride: int = 1,
-        kernels: Sequence[int] = (3, 5),
-        dilate: bool = True,
-        groups: int = 1,
-        r: int = 16,
-        L: int = 32,
-        split_input: bool = False,
+        cx: Cost, w_in: int, w_out: int, *, stride: int = 1, sk: SKSpec = SKSpec()
     ) -> Cost:
-        M = len(kernels)
-        w_branch = w_in // M if split_input else w_in
-        start, out = cx, cx
-        for k, dil in branch_shapes(kernels, dilate):
-            branch = ConvBnAct.complexity(
-                start,
-                w_branch,
-                w_out,
-                kernel_size=k,
-                stride=stride,
-                dilation=dil,
-                groups=groups,
-            )
-            out = out.plus(branch.delta(start))
-        d = attention_width(w_out, r, L)
-        pooled = cc.global_pool(out)
-        att = cc.norm(cc.conv(pooled, w_out, d, 1), d)
-        att = cc.conv(att, d, M * w_out, 1)
-        return out.plus(att.delta(pooled)).at(out.h, out.w)
+        """The cost of ``SKConv(w_in, w_out, stride=stride, sk=sk)`` (that of the ``SK`` op)."""
+        return SK(w_in, w_out, stride, sk).complexity(cx)

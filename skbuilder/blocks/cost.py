@@ -1,6 +1,6 @@
 """Analytic cost model: parameters, multiply-accumulates and activations, layer by layer.
 
-Every module class carries a ``complexity`` function built from these primitives (the pycls
+Every op and block kind has a ``complexity`` function built from these primitives (the pycls
 convention), so the cost of a network is known from its spec before any tensor exists.
 MACs count convolutions and linear layers only, as ``torch.utils.flop_counter`` does
 (it reports FLOPs = 2 x MACs); normalisation, activations, pooling and the SK softmax are free.
@@ -13,13 +13,15 @@ from dataclasses import dataclass, replace
 
 @dataclass(frozen=True)
 class Cost:
-    """Spatial size of the current tensor and the totals accumulated to reach it."""
+    """Shape of the current tensor (``c`` channels, 0 when not known, by ``h`` x ``w``) and the
+    totals accumulated to reach it."""
 
     h: int
     w: int
     params: int = 0
     macs: int = 0
     acts: int = 0
+    c: int = 0
 
     def at(self, h: int, w: int) -> Cost:
         """The same totals at another spatial size (for branches that start from one input)."""
@@ -33,6 +35,7 @@ class Cost:
             params=self.params + other.params,
             macs=self.macs + other.macs,
             acts=self.acts + other.acts,
+            c=other.c,
         )
 
     def delta(self, base: Cost) -> Cost:
@@ -43,7 +46,12 @@ class Cost:
             params=self.params - base.params,
             macs=self.macs - base.macs,
             acts=self.acts - base.acts,
+            c=self.c,
         )
+
+    def times(self, n: int) -> Cost:
+        """The totals of ``n`` copies of this delta (blocks repeated in a stage)."""
+        return replace(self, params=self.params * n, macs=self.macs * n, acts=self.acts * n)
 
 
 def conv_out_size(
@@ -80,6 +88,7 @@ def conv(
         params=cx.params + weights + (w_out if bias else 0),
         macs=cx.macs + weights * h * w,
         acts=cx.acts + w_out * h * w,
+        c=w_out,
     )
 
 
@@ -108,4 +117,5 @@ def linear(cx: Cost, w_in: int, w_out: int, *, bias: bool = True) -> Cost:
         params=cx.params + w_in * w_out + (w_out if bias else 0),
         macs=cx.macs + w_in * w_out,
         acts=cx.acts + w_out,
+        c=w_out,
     )

@@ -1,0 +1,149 @@
+"""A block kind, described once: its rules, its analytic cost, its drawing and (only when a model
+is built) its module, all from the same arguments ``(w_in, w_out, stride, params)`` (pycls's
+AnyNet contract).
+
+Most kinds describe their inside as ops (``layout``) and get everything else from it. A block
+written as an ``nn.Module`` class with ``complexity``/``check`` class methods is described by
+``ModuleKind`` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from skbuilder.blocks.cost import Cost
+from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape, stride_text
+from skbuilder.blocks.ops.sk import SK
+from skbuilder.blocks.params import BlockParams, Violation
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+class BlockKind:
+    """Base of every block kind. Subclasses implement ``layout`` (the block as ops) and, to point
+    at the stage field to fix, ``rules``; every other method follows from the layout."""
+
+    #: The name a spec gives in ``block:`` (set by ``register_block``).
+    name: str = ""
+    #: The block in words, for diagrams (default: the name).
+    title: str = ""
+
+    def layout(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> Op:
+        """The block as ops (a ``Residual`` for residual blocks)."""
+        raise NotImplementedError(f"{type(self).__name__} must define layout()")
+
+    def rules(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Violation]:
+        """Objections to these arguments, each at the stage field that sets the value."""
+        return []
+
+    def check(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Violation]:
+        """``rules``; where they find nothing, what the ops themselves refuse (at ``block``)."""
+        found = self.rules(w_in, w_out, stride, params)
+        if found:
+            return found
+        layout = self.layout(w_in, w_out, stride, params)
+        return [Violation("block", message) for message in op_problems(layout)]
+
+    def complexity(self, cx: Cost, w_in: int, w_out: int, stride: int, params: BlockParams) -> Cost:
+        return self.layout(w_in, w_out, stride, params).complexity(cx)
+
+    def build(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> nn.Module:
+        return self.layout(w_in, w_out, stride, params).module(params.layers)
+
+    def draw(
+        self,
+        cv: Canvas,
+        name: str,
+        source: str,
+        x: Shape,
+        args: tuple[int, int, int, BlockParams],
+    ) -> tuple[str, Shape]:
+        """The block in full, fed by node ``source`` carrying ``x``."""
+        return self.layout(*args).draw(cv, name, source, x)
+
+    def summary_lines(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Line]:
+        """The block in a few lines (one node of the network diagram)."""
+        layout = self.layout(w_in, w_out, stride, params)
+        widths = f"{w_in} → {params.w_mid} → {w_out}{stride_text(stride)}"
+        return [("b", self.display_name), layout.short(), widths, *layout.detail()]
+
+    def uses_sk(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> bool:
+        """Whether the block selects between SK branches."""
+        return any(
+            isinstance(op, SK) and op.sk.attends
+            for op in walk_ops(self.layout(w_in, w_out, stride, params))
+        )
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.name
+
+
+def walk_ops(op: Op) -> Iterator[Op]:
+    """``op`` and every op inside it."""
+    yield op
+    for child in op.children():
+        yield from walk_ops(child)
+
+
+def op_problems(op: Op) -> list[str]:
+    """What any op inside ``op`` refuses (e.g. groups that do not divide a width)."""
+    return [problem for inner in walk_ops(op) for problem in inner.problems()]
+
+
+class ModuleKind(BlockKind):
+    """A block written as an ``nn.Module`` class (pycls style): ``cls(w_in, w_out, stride,
+    params)`` builds it, ``cls.complexity`` costs it and ``cls.check`` (if any) checks it. It is
+    drawn from ``cls.layout`` when the class has one, else as one box."""
+
+    def __init__(self, name: str, cls: Any) -> None:
+        self.name, self.cls = name, cls
+        self.title = getattr(cls, "title", "") or name
+
+    def _layout(self, *args: Any) -> Op | None:
+        layout = getattr(self.cls, "layout", None)
+        return layout(*args) if callable(layout) else None
+
+    def layout(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> Op:
+        found = self._layout(w_in, w_out, stride, params)
+        if found is None:
+            raise NotImplementedError(f"{self.cls.__name__} describes no layout")
+        return found
+
+    def check(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Violation]:
+        check = getattr(self.cls, "check", None)
+        return list(check(w_in, w_out, stride, params)) if callable(check) else []
+
+    def complexity(self, cx: Cost, w_in: int, w_out: int, stride: int, params: BlockParams) -> Cost:
+        return self.cls.complexity(cx, w_in, w_out, stride, params)  # type: ignore[no-any-return]
+
+    def build(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> nn.Module:
+        return self.cls(w_in, w_out, stride, params)  # type: ignore[no-any-return]
+
+    def draw(
+        self,
+        cv: Canvas,
+        name: str,
+        source: str,
+        x: Shape,
+        args: tuple[int, int, int, BlockParams],
+    ) -> tuple[str, Shape]:
+        layout = self._layout(*args)
+        if layout is not None:
+            return layout.draw(cv, name, source, x)
+        node = cv.node(name or "block", "conv", self.summary_lines(*args))
+        cv.edge(source, node, str(x))
+        return node, Shape.of(self.complexity(x.cost(), *args)).with_c(args[1])
+
+    def summary_lines(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Line]:
+        layout = self._layout(w_in, w_out, stride, params)
+        if layout is not None:
+            return super().summary_lines(w_in, w_out, stride, params)
+        return [("b", self.display_name), f"{w_in} → {w_out}{stride_text(stride)}"]
+
+    def uses_sk(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> bool:
+        if self._layout(w_in, w_out, stride, params) is not None:
+            return super().uses_sk(w_in, w_out, stride, params)
+        return bool(getattr(self.cls, "uses_sk", False))

@@ -1,0 +1,127 @@
+"""An op is one layer described without torch: its cost (pycls's ``complexity``), what its node in
+a diagram says, and, only when a model is built, its ``nn.Module``.
+
+Blocks, stems and heads are made of ops, so their cost, their drawing and their module all come
+from one description. Drawing goes through the small ``Canvas`` protocol, so this layer needs
+neither torch nor Graphviz.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol
+
+from skbuilder.blocks.cost import Cost
+
+if TYPE_CHECKING:
+    from torch import nn
+
+#: One line of a node's label: plain text, or ``("b", text)`` bold, ``("small", text)`` detail.
+Line = str | tuple[str, str]
+
+
+def chw(c: int, h: int | None = None, w: int | None = None) -> str:
+    """A tensor shape as the paper writes it: C×H×W (or C alone for a vector)."""
+    return "×".join(str(x) for x in (c, h, w) if x is not None)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """C×H×W of one tensor."""
+
+    c: int
+    h: int
+    w: int
+
+    def __str__(self) -> str:
+        return chw(self.c, self.h, self.w)
+
+    def with_c(self, c: int) -> Shape:
+        return replace(self, c=c)
+
+    def pooled(self) -> Shape:
+        """The shape after global average pooling."""
+        return Shape(self.c, 1, 1)
+
+    def cost(self) -> Cost:
+        """A zero cost at this shape, to start a ``complexity`` walk from."""
+        return Cost(self.h, self.w, c=self.c)
+
+    @staticmethod
+    def of(cx: Cost) -> Shape:
+        return Shape(cx.c, cx.h, cx.w)
+
+
+class Canvas(Protocol):
+    """What an op needs to draw itself (``skbuilder.render.Canvas`` implements it). ``style``
+    picks the colour and legend entry: conv, sk, branch, pool, fc, softmax, merge, act,
+    shortcut, attention, io, repeat."""
+
+    def node(self, name: str, style: str, lines: Sequence[Line], **attrs: str) -> str: ...
+
+    def edge(self, tail: str, head: str, label: str | None = None, **attrs: str) -> None: ...
+
+    def cluster(
+        self, name: str, title: Sequence[Line], *, fill: str = ...
+    ) -> AbstractContextManager[None]: ...
+
+
+@dataclass(frozen=True)
+class Layers:
+    """The layer classes a module is built with (``None``: BatchNorm2d and ReLU)."""
+
+    norm: Any = None
+    act: Any = None
+
+
+class Op(ABC):
+    """One layer: subclasses are frozen dataclasses holding its arguments."""
+
+    #: How the node is drawn (see ``Canvas``).
+    style: str = "conv"
+
+    @abstractmethod
+    def complexity(self, cx: Cost) -> Cost:
+        """``cx`` plus this op's parameters, MACs and activations, at its output shape."""
+
+    @abstractmethod
+    def lines(self) -> list[Line]:
+        """The label of this op's node."""
+
+    @abstractmethod
+    def module(self, layers: Layers = Layers()) -> nn.Module:
+        """The ``nn.Module`` (imports torch)."""
+
+    def short(self) -> str:
+        """The op in a few characters, for one-line summaries (``1×1``, ``SK``)."""
+        first = self.lines()[0]
+        return first[1] if isinstance(first, tuple) else first
+
+    def children(self) -> Sequence[Op]:
+        """The ops this one is made of (none for a single layer)."""
+        return ()
+
+    def problems(self) -> list[str]:
+        """What makes these arguments impossible to build (e.g. groups that do not divide)."""
+        return []
+
+    def detail(self) -> list[Line]:
+        """Extra lines a collapsed summary of the block should show (e.g. the SK settings)."""
+        return []
+
+    def out_shape(self, x: Shape) -> Shape:
+        return Shape.of(self.complexity(x.cost()))
+
+    def draw(self, cv: Canvas, name: str, source: str, x: Shape) -> tuple[str, Shape]:
+        """Draw this op as node ``name`` fed by ``source`` carrying ``x``; returns the node
+        that makes the output and the output's shape."""
+        node = cv.node(name, self.style, self.lines())
+        cv.edge(source, node, str(x))
+        return node, self.out_shape(x)
+
+
+def stride_text(stride: int) -> str:
+    return f", stride {stride}" if stride != 1 else ""

@@ -1,0 +1,49 @@
+"""Ops in sequence, each under its own name (a block without a residual, for instance)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from skbuilder.blocks.cost import Cost
+from skbuilder.blocks.ops.base import Canvas, Layers, Line, Op, Shape
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class Chain(Op):
+    """``steps`` applied in order; each op becomes the submodule of its name."""
+
+    steps: tuple[tuple[str, Op], ...]
+
+    def children(self) -> list[Op]:
+        return [op for _, op in self.steps]
+
+    def complexity(self, cx: Cost) -> Cost:
+        for _, op in self.steps:
+            cx = op.complexity(cx)
+        return cx
+
+    def lines(self) -> list[Line]:
+        return [self.short()]
+
+    def short(self) -> str:
+        return " → ".join(op.short() for _, op in self.steps)
+
+    def detail(self) -> list[Line]:
+        return [line for _, op in self.steps for line in op.detail()]
+
+    def module(self, layers: Layers = Layers()) -> nn.Module:
+        from collections import OrderedDict
+
+        from torch import nn
+
+        return nn.Sequential(OrderedDict((name, op.module(layers)) for name, op in self.steps))
+
+    def draw(self, cv: Canvas, name: str, source: str, x: Shape) -> tuple[str, Shape]:
+        p = f"{name}_" if name else ""
+        for step, op in self.steps:
+            source, x = op.draw(cv, f"{p}{step}", source, x)
+        return source, x

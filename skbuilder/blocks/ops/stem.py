@@ -1,0 +1,62 @@
+"""Network stems as an op: the paper's 7x7/2 conv + max-pool, or the 3-conv 'deep' stem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from skbuilder.blocks import cost as cc
+from skbuilder.blocks.cost import Cost
+from skbuilder.blocks.ops.base import Layers, Line, Op
+from skbuilder.blocks.ops.conv import Conv
+
+if TYPE_CHECKING:
+    from torch import nn
+
+StemKind = Literal["classic", "deep"]
+
+#: The stem's max-pool: 3x3, stride 2, padding 1.
+POOL = (3, 2, 1)
+
+
+@dataclass(frozen=True)
+class Stem(Op):
+    """Stem convs (each conv -> BN -> act), then an optional 3x3/2 max-pool."""
+
+    w_in: int
+    width: int
+    kind: StemKind = "classic"
+    pool: bool = True
+
+    def convs(self) -> list[Conv]:
+        if self.kind == "classic":
+            return [Conv(self.w_in, self.width, 7, 2)]
+        half = self.width // 2
+        return [Conv(self.w_in, half, 3, 2), Conv(half, half, 3), Conv(half, self.width, 3)]
+
+    def children(self) -> list[Conv]:
+        return self.convs()
+
+    def complexity(self, cx: Cost) -> Cost:
+        for conv in self.convs():
+            cx = conv.complexity(cx)
+        return cc.pool(cx, *POOL) if self.pool else cx
+
+    def lines(self) -> list[Line]:
+        convs: list[Line] = [
+            f"{c.kernel}×{c.kernel} conv {c.w_in} → {c.w_out}"
+            + (f", stride {c.stride}" if c.stride > 1 else "")
+            for c in self.convs()
+        ]
+        pool: list[Line] = ["3×3 max-pool, stride 2"] if self.pool else []
+        return [
+            ("b", f"stem ({self.kind})"),
+            *convs,
+            *pool,
+            ("small", "BN, ReLU after each conv"),
+        ]
+
+    def module(self, layers: Layers = Layers()) -> nn.Module:
+        from skbuilder.nn.layers.stem import Stem as StemModule
+
+        return StemModule(self, layers)

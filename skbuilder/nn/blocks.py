@@ -1,0 +1,65 @@
+"""Block modules: the residual block every ``Residual`` layout builds, and the base class of
+blocks written directly as modules (see ``skbuilder.blocks.ModuleKind``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from torch import Tensor, nn
+
+from skbuilder.blocks.cost import Cost
+from skbuilder.blocks.ops.base import Layers
+from skbuilder.blocks.params import BlockParams, Violation
+from skbuilder.nn.layers.conv_bn_act import layer_classes
+
+if TYPE_CHECKING:
+    from skbuilder.blocks.ops.residual import Residual
+
+
+class Block(nn.Module):
+    """Base of a block written as a module (pycls's AnyNet contract): the constructor takes
+    ``(w_in, w_out, stride, params)``; ``complexity`` gives its analytic cost from the same
+    arguments and ``check`` its objections to them."""
+
+    def __init__(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> None:
+        super().__init__()
+
+    @classmethod
+    def complexity(cls, cx: Cost, w_in: int, w_out: int, stride: int, params: BlockParams) -> Cost:
+        raise NotImplementedError(f"{cls.__name__} must define complexity()")
+
+    @classmethod
+    def check(cls, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Violation]:
+        """Objections to these widths; the spec reports them at the stage's fields."""
+        return []
+
+
+class ResidualBlock(nn.Module):
+    """out = act(body(x) + shortcut(x)), built from a ``Residual`` layout: each body op is the
+    submodule of its name (``conv1``, ``conv2``, ...), the shortcut a 1x1 conv + BN or identity."""
+
+    def __init__(self, layout: Residual, layers: Layers = Layers()) -> None:
+        super().__init__()
+        self.body_names = tuple(name for name, _ in layout.body)
+        for name, op in layout.body:
+            self.add_module(name, op.module(layers))
+        self.shortcut = layout.shortcut.module(layers) if layout.shortcut else nn.Identity()
+        _, act_layer = layer_classes(layers)
+        self.act = act_layer(inplace=True)
+
+    def residual(self, x: Tensor) -> Tensor:
+        for name in self.body_names:
+            x = getattr(self, name)(x)
+        return x
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.act(self.residual(x) + self.shortcut(x))
+
+    def last_norm(self) -> nn.Module | None:
+        """The residual branch's last normalisation layer (for zero-init of the branch)."""
+        norms = [
+            m
+            for name, m in self.named_modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and not name.startswith("shortcut")
+        ]
+        return norms[-1] if norms else None

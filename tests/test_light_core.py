@@ -1,0 +1,54 @@
+"""The commands that build nothing, and the description layer, never import torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+
+#: Runs in a fresh interpreter: every non-building command, then the description API.
+PROBE = """
+import contextlib, io, sys
+from skbuilder.cli import main
+
+out = io.StringIO()
+with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+    for argv in {commands!r}:
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # --help, --version
+            code = exc.code
+        assert code == 0, (argv, code, out.getvalue())
+import skbuilder
+from skbuilder import load_spec, summarize, block_kinds
+from skbuilder.blocks import get_block
+from skbuilder.spec.walk import walk
+spec = load_spec({spec!r})
+summarize(spec); walk(spec)
+for kind in block_kinds():
+    get_block(kind)
+loaded = sorted(m for m in ("torch", "numpy", "matplotlib") if m in sys.modules)
+print("loaded:", loaded)
+"""
+
+
+def test_non_building_commands_do_not_import_torch(tmp_path: Path) -> None:
+    spec = str(SPECS / "sknet101.yaml")
+    commands = [
+        ["--help"],
+        ["--version"],
+        ["validate", spec],
+        ["summary", spec],
+        ["dump", spec],
+        ["schema"],
+        ["render", spec, "-o", str(tmp_path / "n.dot")],
+        ["render", spec, "-o", str(tmp_path / "b.dot"), "--level", "block"],
+    ]
+    code = PROBE.format(commands=commands, spec=spec)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "loaded: []" in done.stdout, done.stdout
