@@ -19,8 +19,8 @@ from skbuilder import (
     spec_from_dict,
     summarize,
 )
-from skbuilder.blocks.cost import Cost
 from skbuilder.blocks import unregister_block
+from skbuilder.blocks.cost import Cost
 from skbuilder.nn.layers import ConvBnAct, SKConv
 from tests.conftest import SPECS
 

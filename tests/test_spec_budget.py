@@ -12,10 +12,10 @@ import pytest
 from torch import nn
 
 from skbuilder import build_model
-from skbuilder.spec.budget import budget_issues
-from skbuilder.text import human
 from skbuilder.analysis.summary import summarize
 from skbuilder.spec import SpecError, parse_spec
+from skbuilder.spec.budget import budget_issues
+from skbuilder.text import human
 
 HUGE = "name: huge\nstages:\n" + "".join(
     f"  - {{depth: 256, out_width: 65536, stride: {s}, block: bottleneck}}\n" for s in (1, 2, 2, 2)
