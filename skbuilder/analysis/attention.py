@@ -37,7 +37,7 @@ class SKSite:
 
 def _selects(module: nn.Module) -> bool:
     """An SK conv with a choice to make (a single branch has no select step)."""
-    return isinstance(module, SKConv) and module.M > 1
+    return isinstance(module, SKConv) and module.attends
 
 
 def sk_sites(model: nn.Module) -> list[SKSite]:

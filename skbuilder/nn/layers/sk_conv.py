@@ -78,8 +78,8 @@ class SKConv(nn.Module):
     Select: a = softmax_M(reshape(W' z)), V = sum_m a_m * U_m.
 
     ``sk.split_input`` feeds each branch its own 1/M slice of the input channels (timm's
-    SK-ResNet variant); the paper feeds every branch the whole input. With one branch there is
-    nothing to select: the module is that branch, without fuse or select layers.
+    SK-ResNet variant); the paper feeds every branch the whole input. Without attention (one
+    branch) the branches are summed and there are no fuse or select layers.
     """
 
     def __init__(
@@ -99,7 +99,8 @@ class SKConv(nn.Module):
             branch.module(Layers(norm_layer, act_layer))
             for branch in SK(w_in, w_out, stride, sk).branches()
         )
-        if sk.attends:
+        self.attends = sk.attends
+        if self.attends:
             d = sk.d(w_out)
             self.fuse = Fuse(w_out, d, norm_layer=norm_layer, act_layer=act_layer)
             self.select = Select(d, w_out, self.M)
@@ -111,8 +112,11 @@ class SKConv(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         u = self.branch_outputs(x)
-        if self.M == 1:
-            return u[0]
+        if not self.attends:  # nothing to select: the branches are summed
+            v = u[0]
+            for branch in u[1:]:
+                v = v + branch
+            return v
         a = self.select(self.fuse(u))
         return weighted_sum(a, u)
 
