@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from skbuilder.blocks import SKSpec
+from skbuilder.blocks.cost import Cost
 from skbuilder.nn.layers.sk_conv import SKConv
 
 
@@ -77,3 +78,14 @@ def test_single_branch_is_its_branch_without_attention_layers() -> None:
     assert not hasattr(sk, "fuse") and not hasattr(sk, "select")
     assert all(name.startswith("split.0.") for name, _ in sk.named_parameters())
     torch.testing.assert_close(sk(x), sk.split[0](x))
+
+
+def test_select_sum_adds_the_branches_without_attention_layers() -> None:
+    sk = SKConv(8, 8, stride=2, sk=SKSpec(M=2, G=2, select="sum")).eval()
+    assert not hasattr(sk, "fuse") and not hasattr(sk, "select")
+    x = torch.randn(2, 8, 9, 9)
+    with torch.no_grad():
+        u = sk.branch_outputs(x)
+        torch.testing.assert_close(sk(x), u[0] + u[1])
+    cost = SKConv.complexity(Cost(9, 9), 8, 8, stride=2, sk=SKSpec(M=2, G=2, select="sum"))
+    assert cost.params == sum(p.numel() for p in sk.parameters())

@@ -8,7 +8,7 @@ YAML 1.1 surprises (``no`` -> False, ``"1e-3"`` as a string) never pass as numbe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -60,6 +60,11 @@ class SKSpec(Settings):
     split_input: bool = Field(
         False, description="each branch sees 1/M of the input channels (timm's SK-ResNet)"
     )
+    select: Literal["softmax", "sum"] = Field(
+        "softmax",
+        description="softmax: the paper's attention over the branches; sum: add them (no fuse or "
+        "select layers)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -110,8 +115,8 @@ class SKSpec(Settings):
 
     @property
     def attends(self) -> bool:
-        """Whether there is a choice to make: one branch needs no fuse or select."""
-        return self.M > 1
+        """Whether the branches are selected by attention (softmax, more than one branch)."""
+        return self.M > 1 and self.select == "softmax"
 
     def branch_width(self, w_in: int) -> int:
         """Input channels of each branch: all of them, or a 1/M slice with ``split_input``."""

@@ -66,7 +66,8 @@ class SK(Op):
 
     def detail(self) -> list[Line]:
         sk = self.sk
-        return [("small", f"M={sk.M} ({branch_text(sk)}), G={sk.G}, d={sk.d(self.w_out)}")]
+        choice = f"d={sk.d(self.w_out)}" if sk.attends else "summed"
+        return [("small", f"M={sk.M} ({branch_text(sk)}), G={sk.G}, {choice}")]
 
     def module(self, layers: Layers = Layers()) -> nn.Module:
         from skbuilder.nn.layers.conv_bn_act import layer_classes
@@ -103,7 +104,7 @@ class SK(Op):
                         into = f"slice {m}: {chw(sk.branch_width(x.c), x.h, x.w)}"
                     cv.edge(source, f"{p}branch{m}", into)
             if not sk.attends:
-                return f"{p}branch1", u
+                return self._draw_sum(cv, p, u)
             d = sk.d(C)
             with cv.cluster(f"{p}fuse", [("b", "Fuse")], fill="#ffffff"):
                 total = cv.node(f"{p}sum_u", "merge", ["+"])
@@ -134,6 +135,16 @@ class SK(Op):
         cv.edge(fc_z, fc_a, f"z {chw(d, 1, 1)}")
         cv.edge(fc_a, soft, f"{M}×{C}×1×1")
         return v, u
+
+
+    def _draw_sum(self, cv: Canvas, p: str, u: Shape) -> tuple[str, Shape]:
+        """Without attention: one branch is the output, several are added."""
+        if self.sk.M == 1:
+            return f"{p}branch1", u
+        total = cv.node(f"{p}sum_v", "merge", ["+"])
+        for m in range(1, self.sk.M + 1):
+            cv.edge(f"{p}branch{m}", total, f"U{m}" if self.sk.M <= 4 else None)
+        return total, u
 
 
 def branch_text(sk: SKSpec) -> str:
