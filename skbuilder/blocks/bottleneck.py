@@ -12,7 +12,7 @@ def sk_width_rules(
     w_in: int, w_out: int, params: BlockParams, *, field: str, name: str
 ) -> list[Violation]:
     """Group and split rules of an SK conv from ``w_in`` (called ``name``, set at ``field``) to
-    ``w_out`` channels."""
+    ``w_out`` channels: every branch's groups divide its input and the output."""
     sk = params.sk
     problems: list[Violation] = []
     if sk.split_input:
@@ -20,12 +20,22 @@ def sk_width_rules(
             w_in, sk.M, field="sk.split_input", what=name, by=f"M={sk.M} (split_input)"
         )
         name = f"{name}/M"
-    problems += require_divisible(
-        sk.branch_width(w_in), sk.G, field=field, what=name, by=f"G={sk.G}"
-    )
-    if w_out != w_in:
-        problems += require_divisible(w_out, sk.G, field="sk.G", what="width", by=f"G={sk.G}")
+    for groups, by in _groups(params):
+        problems += require_divisible(sk.branch_width(w_in), groups, field=field, what=name, by=by)
+        if w_out != w_in:
+            problems += require_divisible(w_out, groups, field="sk.G", what="width", by=by)
     return problems
+
+
+def _groups(params: BlockParams) -> list[tuple[int, str]]:
+    """Each distinct groups value of the split, with how to name it."""
+    sk, seen = params.sk, {}
+    for m, branch in enumerate(sk.split_convs(), 1):
+        written = sk.branches is not None and sk.branches[m - 1].groups is not None
+        seen.setdefault(
+            branch.groups, f"groups={branch.groups} (branch {m})" if written else f"G={sk.G}"
+        )
+    return list(seen.items())
 
 
 @register_block("sk_bottleneck")

@@ -42,15 +42,42 @@ def default_kernels(M: int) -> tuple[int, ...]:
     return tuple(2 * m + 1 for m in range(1, M + 1))
 
 
-Kernels = Annotated[tuple[StrictInt, ...], Field(strict=False, min_length=1, max_length=16)]
+#: A list of 1 to MAX_M items (counted after its items validate, so a bad item is one error).
+MAX_M = 16
+Kernels = Annotated[tuple[StrictInt, ...], Field(strict=False)]
+
+
+def _check_odd(k: int) -> int:
+    if k < 1 or k % 2 == 0 or k > 31:
+        raise PydanticCustomError(
+            "odd_kernel", "kernel sizes must be odd, between 1 and 31; got {k}", {"k": k}
+        )
+    return k
+
+
+class BranchSpec(Settings):
+    """One branch of the split written out: its kernel, dilation and groups."""
+
+    kernel: int = Field(3, description="odd kernel size")
+    dilation: int = Field(1, ge=1, le=16, description="dilation of the kernel")
+    groups: int | None = Field(None, ge=1, le=65536, description="groups (default: G)")
+
+    @field_validator("kernel")
+    @classmethod
+    def _odd_kernel(cls, kernel: int) -> int:
+        return _check_odd(kernel)
 
 
 class SKSpec(Settings):
-    """SK parameters in the paper's names. Give ``M`` (branches with kernels 3, 5, 7, ...) or an
-    explicit ``kernels`` list; ``M`` follows from ``kernels`` when only they are given."""
+    """SK parameters in the paper's names. Give ``M`` (branches with kernels 3, 5, 7, ...), an
+    explicit ``kernels`` list, or each branch written out under ``branches``; ``M`` follows from
+    the list when only it is given."""
 
-    M: int = Field(DEFAULT_M, ge=1, le=16, description="number of branches")
+    M: int = Field(DEFAULT_M, ge=1, le=MAX_M, description="number of branches")
     kernels: Kernels | None = Field(None, description="odd kernel size of each branch")
+    branches: Annotated[tuple[BranchSpec, ...], Field(strict=False)] | None = Field(
+        None, description="each branch's kernel, dilation and groups (instead of kernels)"
+    )
     G: int = Field(1, ge=1, le=65536, description="groups of each branch conv (cardinality)")
     r: int = Field(16, ge=1, le=65536, description="reduction ratio: d = max(C/r, L)")
     L: int = Field(32, ge=1, le=65536, description="minimum width d of the attention vector z")
@@ -73,40 +100,62 @@ class SKSpec(Settings):
         if not isinstance(data, dict) or data.get("M") is not None:
             return data
         data = {k: v for k, v in data.items() if k != "M"}
-        if isinstance(data.get("kernels"), list | tuple):
-            data["M"] = len(data["kernels"])
+        for listed in ("kernels", "branches"):
+            if isinstance(data.get(listed), list | tuple):
+                data["M"] = len(data[listed])
         return data
 
     @field_validator("kernels")
     @classmethod
     def _odd_kernels(cls, kernels: tuple[int, ...] | None) -> tuple[int, ...] | None:
         for k in kernels or ():
-            if k < 1 or k % 2 == 0 or k > 31:
-                raise PydanticCustomError(
-                    "odd_kernel", "kernel sizes must be odd, between 1 and 31; got {k}", {"k": k}
-                )
+            _check_odd(k)
         return kernels
 
+    @field_validator("kernels", "branches")
+    @classmethod
+    def _one_to_max_m(cls, listed: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+        if listed is not None and not 1 <= len(listed) <= MAX_M:
+            raise PydanticCustomError(
+                "branch_count",
+                "needs 1 to {max} branches, got {n}",
+                {"max": MAX_M, "n": len(listed)},
+            )
+        return listed
+
     @model_validator(mode="after")
-    def _m_matches_kernels(self) -> SKSpec:
-        if self.kernels is not None and len(self.kernels) != self.M:
+    def _m_matches_the_list(self) -> SKSpec:
+        if self.kernels is not None and self.branches is not None:
+            raise PydanticCustomError(
+                "kernels_and_branches",
+                "give the branches either as kernels or written out under branches, not both",
+            )
+        listed = self.kernels if self.kernels is not None else self.branches
+        if listed is not None and len(listed) != self.M:
+            what = "kernels" if self.kernels is not None else "branches"
             raise PydanticCustomError(
                 "m_kernels_mismatch",
-                "M={M} but {n} kernels are given; give one of M or kernels",
-                {"M": self.M, "n": len(self.kernels)},
+                "M={M} but {n} {what} are given; give one of M or {what}",
+                {"M": self.M, "n": len(listed), "what": what},
             )
         return self
 
     # -- what the settings mean ------------------------------------------------------------
     @property
     def kernel_sizes(self) -> tuple[int, ...]:
-        """The field each branch is meant to see, as written (3, 5, 7, ...)."""
+        """The field each branch sees (3, 5, 7, ...)."""
+        if self.branches is not None:
+            return tuple(b.field for b in self.split_convs())
         return self.kernels if self.kernels is not None else default_kernels(self.M)
 
     def split_convs(self) -> tuple[BranchConv, ...]:
-        """The conv of each branch of the split. With ``dilate`` a kxk kernel (k >= 3) is a 3x3
-        with dilation (k-1)/2, as in the paper's official code: the same field, a third of the
-        cost of a 5x5."""
+        """The conv of each branch of the split. Written-out branches are taken as they are;
+        otherwise, with ``dilate`` a kxk kernel (k >= 3) is a 3x3 with dilation (k-1)/2, as in
+        the paper's official code: the same field, a third of the cost of a 5x5."""
+        if self.branches is not None:
+            return tuple(
+                BranchConv(b.kernel, b.dilation, b.groups or self.G) for b in self.branches
+            )
         out = []
         for k in self.kernel_sizes:
             kernel, dilation = (3, (k - 1) // 2) if self.dilate and k >= 3 else (k, 1)
@@ -133,6 +182,8 @@ class SKSpec(Settings):
         data = self.model_dump()
         for name in override.model_fields_set:
             data[name] = getattr(override, name)
-        if "M" in override.model_fields_set and "kernels" not in override.model_fields_set:
-            data["kernels"] = None
+        listed = {"kernels", "branches"} & override.model_fields_set
+        if listed or "M" in override.model_fields_set:  # the override's list replaces ours
+            for name in {"kernels", "branches"} - listed:
+                data[name] = None
         return SKSpec.model_validate(data)

@@ -24,6 +24,7 @@ _EXPECTED = {
     "model_attributes_type": "a mapping (key: value)",
     "dict_type": "a mapping (key: value)",
     "list_type": "a list",
+    "tuple_type": "a list",
 }
 
 _BOUNDS = {
@@ -133,7 +134,13 @@ def describe(
         allowed = ", ".join(yaml_word(c) for c in choices) or ctx.get("expected", "")
         hint = close_match(value, choices) or yaml_hint("a number", value, raw)
         return f"must be one of {allowed}, got {shown}", hint
-    if kind in ("odd_kernel", "m_kernels_mismatch", "unknown_block"):
+    if kind in (
+        "odd_kernel",
+        "m_kernels_mismatch",
+        "unknown_block",
+        "kernels_and_branches",
+        "branch_count",
+    ):
         message, _, hint = err["msg"].partition("; did you mean ")
         return message, f"did you mean {hint}" if hint else None
     return f"{err['msg']} (got {shown})", None

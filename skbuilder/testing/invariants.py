@@ -49,13 +49,12 @@ def mode(module: nn.Module, *, training: bool) -> Iterator[nn.Module]:
 
 
 def sk_modules(module: nn.Module) -> list[tuple[str, nn.Module]]:
-    """Every SK-conv-like submodule (``module`` itself included), by name."""
+    """Every SK-conv-like submodule (``module`` itself included), by name: anything with
+    ``branch_outputs``, with or without fuse and select steps."""
     return [
         (name, m)
         for name, m in module.named_modules()
         if callable(getattr(m, "branch_outputs", None))
-        and isinstance(getattr(m, "fuse", None), nn.Module)
-        and isinstance(getattr(m, "select", None), nn.Module)
     ]
 
 
@@ -65,8 +64,9 @@ def sk_modules(module: nn.Module) -> list[tuple[str, nn.Module]]:
 def attention(sk: nn.Module, x: Tensor) -> tuple[list[Tensor], Tensor]:
     """The branch outputs U_1..U_M and the attention over them for input ``x``."""
     branches = sk.branch_outputs(x)
-    if not hasattr(sk, "select"):  # a single branch: nothing to select, all weight on it
-        return branches, torch.ones_like(branches[0][:, None, :, :1, :1])
+    if not hasattr(sk, "select"):  # no attention: every branch is added with weight 1
+        ones = torch.ones_like(branches[0][:, None, :, :1, :1])
+        return branches, ones.expand(-1, len(branches), -1, -1, -1)
     return branches, sk.select(sk.fuse(branches))
 
 
@@ -74,6 +74,9 @@ def check_attention_normalized(sk: nn.Module, x: Tensor, *, atol: float = 1e-5) 
     """Softmax across the M branches: shape (B, M, C, 1, 1), every weight in (0, 1) (exactly 1
     for a single branch; 0 or 1 also where one branch saturates the softmax in floating point)
     and the M weights of each sample and channel summing to 1."""
+    if not hasattr(sk, "select"):
+        check_branches_summed(sk, x)
+        return
     with torch.no_grad():
         branches, a = attention(sk, x)
     M, (B, C) = len(branches), branches[0].shape[:2]
@@ -100,6 +103,20 @@ def check_attention_normalized(sk: nn.Module, x: Tensor, *, atol: float = 1e-5) 
     assert worst <= atol, (
         f"attention weights must sum to 1 across the M={M} branches for every sample and "
         f"channel; the sums are off by up to {worst:.3g}"
+    )
+
+
+def check_branches_summed(sk: nn.Module, x: Tensor) -> None:
+    """Without a select step (one branch, or ``select: sum``) the output is the plain sum of the
+    branch outputs."""
+    with torch.no_grad():
+        branches = sk.branch_outputs(x)
+        out = sk(x)
+    total = branches[0]
+    for branch in branches[1:]:
+        total = total + branch
+    torch.testing.assert_close(
+        out, total, msg=lambda m: f"without attention the output must be the branches' sum: {m}"
     )
 
 
@@ -133,6 +150,8 @@ def permute_branches(sk: nn.Module, order: Sequence[int]) -> nn.Module:
     assert sorted(order) == list(range(M)), f"{list(order)} is not a permutation of range({M})"
     out = copy.deepcopy(sk)
     out.split = nn.ModuleList(copy.deepcopy(sk.split[i]) for i in order)
+    if not hasattr(sk, "select"):
+        return out
     weight = sk.select.fc.weight
     rows = weight.view(M, -1, *weight.shape[1:])[list(order)].reshape(weight.shape)
     with torch.no_grad():
@@ -233,15 +252,14 @@ def _reached(grads: dict[str, Tensor], name: str) -> bool:
 
 def sk_parts(module: nn.Module) -> list[tuple[str, list[str]]]:
     """(what, parameter names) for every part of every SK conv in ``module`` that a loss must
-    reach: each branch and, with more than one branch, the fuse and select (attention) layers.
-    Attention over a single branch is constant by design."""
+    reach: each branch and, where the conv attends, the fuse and select layers."""
     names = [n for n, p in module.named_parameters() if p.requires_grad]
     parts: list[tuple[str, list[str]]] = []
     for name, sk in sk_modules(module):
         base = f"{name}." if name else ""
         M = branch_count(sk)
         groups = [(f"branch {m}", f"split.{m}.") for m in range(M)]
-        if M > 1:
+        if hasattr(sk, "select"):
             groups += [("fuse (attention)", "fuse.fc."), ("select (attention)", "select.fc.")]
         for what, prefix in groups:
             owned = [n for n in names if n.startswith(base + prefix)]

@@ -33,40 +33,65 @@ BlockArgs = tuple[int, int, int, BlockParams]
 # -- SK parameters ------------------------------------------------------------------------
 
 
-def sk_settings(
-    *, min_M: int = 1, max_M: int = 3, max_G: int = 4, kernels: Sequence[int] = SMALL_KERNELS
-) -> st.SearchStrategy[SKSpec]:
-    """SK settings as a block receives them: M branch kernels, G, r, L, dilate, split."""
-    return st.builds(
-        SKSpec,
-        kernels=st.lists(st.sampled_from(kernels), min_size=min_M, max_size=max_M).map(tuple),
-        G=st.integers(1, max_G),
-        r=st.integers(1, 16),
-        L=st.integers(1, 8),
-        dilate=st.booleans(),
-        split_input=st.booleans(),
+def _branch_dicts(
+    max_M: int, max_G: int, kernels: Sequence[int], *, min_M: int = 1
+) -> st.SearchStrategy[list[dict[str, int]]]:
+    """Branches written out: each a kernel, maybe a dilation, maybe its own groups."""
+    branch = st.fixed_dictionaries(
+        {"kernel": st.sampled_from(kernels)},
+        optional={"dilation": st.integers(1, 3), "groups": st.integers(1, max_G)},
     )
+    return st.lists(branch, min_size=min_M, max_size=max_M)
+
+
+@st.composite
+def sk_settings(
+    draw: st.DrawFn,
+    *,
+    min_M: int = 1,
+    max_M: int = 3,
+    max_G: int = 4,
+    kernels: Sequence[int] = SMALL_KERNELS,
+) -> SKSpec:
+    """SK settings as a block receives them: M branches (as kernels, or written out with their
+    own dilation and groups), G, r, L, dilate, split, select."""
+    data: dict[str, Any] = {
+        "G": draw(st.integers(1, max_G)),
+        "r": draw(st.integers(1, 16)),
+        "L": draw(st.integers(1, 8)),
+        "dilate": draw(st.booleans()),
+        "split_input": draw(st.booleans()),
+        "select": draw(st.sampled_from(("softmax", "softmax", "sum"))),
+    }
+    if draw(st.booleans()):
+        data["branches"] = draw(_branch_dicts(max_M, max_G, kernels, min_M=min_M))
+    else:
+        data["kernels"] = draw(st.lists(st.sampled_from(kernels), min_size=min_M, max_size=max_M))
+    return SKSpec.model_validate(data)
 
 
 @st.composite
 def sk_spec_dicts(
     draw: st.DrawFn, *, max_M: int = 3, max_G: int = 4, kernels: Sequence[int] = SMALL_KERNELS
 ) -> dict[str, Any]:
-    """The ``sk:`` mapping of a spec: any subset of its fields, M and kernels in every legal
-    combination (neither, one, or both agreeing)."""
+    """The ``sk:`` mapping of a spec: any subset of its fields; M, kernels and branches in every
+    legal combination (none, one list, or M beside a list of its length)."""
     data: dict[str, Any] = {}
-    how = draw(st.sampled_from(("default", "M", "kernels", "both")))
+    how = draw(st.sampled_from(("default", "M", "kernels", "both", "branches")))
     kernel_list = draw(st.lists(st.sampled_from(kernels), min_size=1, max_size=max_M))
     if how in ("M", "both"):
         data["M"] = len(kernel_list) if how == "both" else draw(st.integers(1, max_M))
     if how in ("kernels", "both"):
         data["kernels"] = kernel_list
+    if how == "branches":
+        data["branches"] = draw(_branch_dicts(max_M, max_G, kernels))
     optional = {
         "G": st.integers(1, max_G),
         "r": st.integers(1, 16),
         "L": st.integers(1, 8),
         "dilate": st.booleans(),
         "split_input": st.booleans(),
+        "select": st.sampled_from(("softmax", "sum")),
     }
     for name, values in optional.items():
         if draw(st.booleans()):
@@ -80,9 +105,10 @@ def sk_specs(**budget: Any) -> st.SearchStrategy[SKSpec]:
 
 
 def width_unit(sk: SKSpec) -> int:
-    """The smallest width every SK rule accepts: G divides each branch's input, which is the
-    whole input or (``split_input``) a 1/M slice of it."""
-    return sk.M * sk.G if sk.split_input else sk.G
+    """The smallest width every SK rule accepts: every branch's groups divide its input, which
+    is the whole input or (``split_input``) a 1/M slice of it."""
+    groups = math.lcm(*(b.groups for b in sk.split_convs()))
+    return sk.M * groups if sk.split_input else groups
 
 
 def _multiple(draw: st.DrawFn, unit: int, max_width: int, min_width: int = 1) -> int:
@@ -131,7 +157,7 @@ def sk_conv_args(
     """``(w_in, w_out, stride, sk)`` for ``SKConv(w_in, w_out, stride=stride, sk=sk)``."""
     sk = draw(settings if settings is not None else sk_settings())
     w_in = _multiple(draw, width_unit(sk), max_width)
-    w_out = _multiple(draw, sk.G, max_width)
+    w_out = _multiple(draw, math.lcm(*(b.groups for b in sk.split_convs())), max_width)
     return w_in, w_out, draw(st.sampled_from(tuple(strides))), sk
 
 

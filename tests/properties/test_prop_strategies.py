@@ -30,7 +30,7 @@ def test_every_drawn_spec_is_valid(data: dict) -> None:
 @given(data=sk_spec_dicts())
 def test_sk_dicts_validate(data: dict) -> None:
     sk = SKSpec.model_validate(data)
-    derived = {"M"} if "kernels" in data else set()  # M follows from the kernels
+    derived = {"M"} if {"kernels", "branches"} & set(data) else set()  # M follows from the list
     assert sk.model_fields_set == set(data) | derived
 
 
@@ -46,9 +46,10 @@ def test_inputs_fit_the_spec(spec, data) -> None:
 def test_block_args_pass_the_block_check(kind: str, data) -> None:
     w_in, w_out, stride, params = data.draw(block_args(kind))
     assert get_block(kind).check(w_in, w_out, stride, params) == []
-    assert w_in % params.sk.G == 0 and params.w_mid % params.sk.G == 0
-    if params.sk.split_input:
-        assert w_in % math.prod((params.sk.M, params.sk.G)) == 0
+    for branch in params.sk.split_convs():  # every branch's groups divide what it convolves
+        assert w_in % branch.groups == 0 and params.w_mid % branch.groups == 0
+        if params.sk.split_input:
+            assert w_in % math.prod((params.sk.M, branch.groups)) == 0
 
 
 @given(spec=network_specs(min_width=4), data=st.data())

@@ -136,7 +136,6 @@ class SK(Op):
         cv.edge(fc_a, soft, f"{M}×{C}×1×1")
         return v, u
 
-
     def _draw_sum(self, cv: Canvas, p: str, u: Shape) -> tuple[str, Shape]:
         """Without attention: one branch is the output, several are added."""
         if self.sk.M == 1:
