@@ -4,7 +4,7 @@ Importing this package registers the built-in kinds. The modules live in ``skbui
 are reached only when a model is built.
 """
 
-from skbuilder.blocks import basic, bottleneck
+from skbuilder.blocks import basic, bottleneck, shufflenet
 from skbuilder.blocks.cost import Cost
 from skbuilder.blocks.kind import BlockKind, ModuleKind
 from skbuilder.blocks.params import BlockParams, Violation, require_divisible
@@ -31,5 +31,6 @@ __all__ = [
     "get_block",
     "register_block",
     "require_divisible",
+    "shufflenet",
     "unregister_block",
 ]

@@ -1,11 +1,16 @@
-"""ResNeXt-style bottlenecks: 1x1 -> (SK or grouped 3x3) -> 1x1, with a residual."""
+"""ResNeXt-style bottlenecks: 1x1 -> (SK conv or grouped 3x3) -> 1x1 (-> SE or CBAM gate), with
+a residual. ``sk_bottleneck`` is the SK unit of the paper; ``bottleneck`` the ResNeXt baseline."""
 
 from __future__ import annotations
 
 from skbuilder.blocks.kind import BlockKind
 from skbuilder.blocks.ops import SK, Conv, Op, Residual, projection
+from skbuilder.blocks.ops.gate import gate_op
 from skbuilder.blocks.params import BlockParams, Violation, require_divisible
 from skbuilder.blocks.registry import register_block
+
+#: What a residual block can carry: the SK conv in place of its 3x3, or a gate on its output.
+RESIDUAL_ATTENTIONS = frozenset({"sk", "se", "cbam", "none"})
 
 
 def sk_width_rules(
@@ -32,49 +37,52 @@ def _groups(params: BlockParams) -> list[tuple[int, str]]:
     sk, seen = params.sk, {}
     for m, branch in enumerate(sk.split_convs(), 1):
         written = sk.branches is not None and sk.branches[m - 1].groups is not None
-        seen.setdefault(
-            branch.groups, f"groups={branch.groups} (branch {m})" if written else f"G={sk.G}"
-        )
+        by = f"groups={branch.groups} (branch {m})" if written else f"G={sk.G}"
+        seen.setdefault(branch.groups, by)
     return list(seen.items())
 
 
-@register_block("sk_bottleneck")
-class SKBottleneck(BlockKind):
-    """The SK unit of the paper: 1x1 conv -> SK conv (stride here) -> 1x1 conv, residual."""
-
-    title = "SK bottleneck"
-
-    def layout(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> Op:
-        mid = params.w_mid
-        body = (
-            ("conv1", Conv(w_in, mid)),
-            ("conv2", SK(mid, mid, stride, params.sk)),
-            ("conv3", Conv(mid, w_out, act=False)),
-        )
-        return Residual(body, projection(w_in, w_out, stride))
-
-    def rules(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Violation]:
-        return sk_width_rules(
-            params.w_mid, params.w_mid, params, field="mid_width", name="mid_width"
-        )
+def with_gate(
+    body: list[tuple[str, Op]], params: BlockParams, kind: BlockKind, width: int
+) -> tuple[tuple[str, Op], ...]:
+    """``body`` followed by the block's attention gate on its ``width`` output channels, if any."""
+    gate = gate_op(kind.attention_of(params), width)
+    return tuple(body if gate is None else [*body, ("gate", gate)])
 
 
 @register_block("bottleneck")
 class Bottleneck(BlockKind):
-    """Plain ResNeXt bottleneck (the paper's baseline): the SK conv replaced by one grouped 3x3
-    with the network's ``G``."""
+    """ResNeXt bottleneck: 1x1 conv -> grouped 3x3 (G, stride here) -> 1x1 conv, residual; with
+    attention ``sk`` the 3x3 is an SK conv, with ``se``/``cbam`` a gate follows the last conv."""
 
     title = "bottleneck"
+    attentions = RESIDUAL_ATTENTIONS
 
     def layout(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> Op:
-        mid, G = params.w_mid, params.sk.G
-        body = (
+        mid = params.w_mid
+        if self.attention_of(params).kind == "sk":
+            conv2: Op = SK(mid, mid, stride, params.sk)
+        else:
+            conv2 = Conv(mid, mid, 3, stride, groups=params.sk.G)
+        body = [
             ("conv1", Conv(w_in, mid)),
-            ("conv2", Conv(mid, mid, 3, stride, groups=G)),
+            ("conv2", conv2),
             ("conv3", Conv(mid, w_out, act=False)),
-        )
-        return Residual(body, projection(w_in, w_out, stride))
+        ]
+        return Residual(with_gate(body, params, self, w_out), projection(w_in, w_out, stride))
 
     def rules(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Violation]:
+        if self.attention_of(params).kind == "sk":
+            mid = params.w_mid
+            return sk_width_rules(mid, mid, params, field="mid_width", name="mid_width")
         G = params.sk.G
         return require_divisible(params.w_mid, G, field="mid_width", what="mid_width", by=f"G={G}")
+
+
+@register_block("sk_bottleneck")
+class SKBottleneck(Bottleneck):
+    """The SK unit of the paper: 1x1 conv -> SK conv (stride here) -> 1x1 conv, residual (a
+    bottleneck whose attention is ``sk`` unless the spec says otherwise)."""
+
+    title = "SK bottleneck"
+    default_attention = "sk"

@@ -16,6 +16,7 @@ from skbuilder.blocks.cost import Cost
 from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape, stride_text
 from skbuilder.blocks.ops.sk import SK
 from skbuilder.blocks.params import BlockParams, Violation
+from skbuilder.blocks.settings import ATTENTION_KINDS, AttentionSpec
 
 if TYPE_CHECKING:
     from torch import nn
@@ -29,6 +30,15 @@ class BlockKind:
     name: str = ""
     #: The block in words, for diagrams (default: the name).
     title: str = ""
+    #: The attention kinds the block can carry, and the one it has when the spec names none.
+    attentions: frozenset[str] = frozenset({"none"})
+    default_attention: str = "none"
+
+    def attention_of(self, params: BlockParams) -> AttentionSpec:
+        """The attention this block has: the spec's, else the kind's default."""
+        if params.attention is not None:
+            return params.attention
+        return ATTENTION_KINDS[self.default_attention]()
 
     def layout(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> Op:
         """The block as ops (a ``Residual`` for residual blocks)."""
@@ -40,6 +50,11 @@ class BlockKind:
 
     def check(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Violation]:
         """``rules``; where they find nothing, what the ops themselves refuse (at ``block``)."""
+        kind = self.attention_of(params).kind
+        if kind not in self.attentions:
+            allowed = ", ".join(sorted(self.attentions))
+            message = f"block kind {self.name!r} takes attention {allowed}, not {kind!r}"
+            return [Violation("attention", message)]
         found = self.rules(w_in, w_out, stride, params)
         if found:
             return found

@@ -10,16 +10,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skbuilder.blocks.ops.base import Layers
-from skbuilder.blocks.settings import SKSpec
+from skbuilder.blocks.settings import AttentionSpec, SKSpec
 
 
 @dataclass(frozen=True)
 class BlockParams:
-    """Per-stage block settings: middle (bottleneck) width, SK settings, and the layer classes
-    to build with (``None``: BatchNorm2d and ReLU; the builder fills them in)."""
+    """Per-stage block settings: middle (bottleneck) width, SK settings, the attention (``None``:
+    the kind's own default), and the layer classes to build with (``None``: BatchNorm2d and
+    ReLU; the builder fills them in)."""
 
     w_mid: int
     sk: SKSpec = field(default_factory=SKSpec)
+    attention: AttentionSpec | None = None
     norm_layer: Any = None
     act_layer: Any = None
 

@@ -1,10 +1,14 @@
 """Block kinds by name. The spec names a kind; only registered kinds can be built (no eval, no
 imports from the spec). Register your own with ``@register_block("name")`` on a ``BlockKind``
-subclass (or on an ``nn.Module`` block class with ``complexity``)."""
+subclass (or on an ``nn.Module`` block class with ``complexity``), from your code, from a module
+named with ``--plugin``, or from an installed package's ``skbuilder.blocks`` entry point."""
 
 from __future__ import annotations
 
 import difflib
+import importlib
+import importlib.metadata
+import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -61,12 +65,15 @@ def unregister_block(name: str) -> None:
 
 
 def block_kinds() -> list[str]:
-    """Registered kind names, sorted."""
+    """Registered kind names (installed plugins included), sorted."""
+    load_entry_points()
     return sorted(_KINDS)
 
 
 def get_block(name: str) -> BlockKind:
     """The kind registered as ``name``; KeyError with the closest names otherwise."""
+    if name not in _KINDS:
+        load_entry_points()
     try:
         return _KINDS[name]
     except KeyError:
@@ -74,6 +81,46 @@ def get_block(name: str) -> BlockKind:
 
 
 def unknown_block_message(name: str) -> str:
-    close = difflib.get_close_matches(name, _KINDS, n=2)
+    close = difflib.get_close_matches(name, block_kinds(), n=2)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return f"unknown block kind {name!r} (known: {', '.join(block_kinds())}){hint}"
+    failed = "".join(f"; plugin {p!r} failed to load: {why}" for p, why in _plugin_failures.items())
+    return f"unknown block kind {name!r} (known: {', '.join(block_kinds())}){hint}{failed}"
+
+
+# -- plugins ---------------------------------------------------------------------------------
+
+#: The entry-point group through which installed packages add block kinds.
+ENTRY_POINT_GROUP = "skbuilder.blocks"
+
+
+class PluginError(ImportError):
+    """A plugin named on the command line could not be loaded."""
+
+
+_entry_points_loaded = False
+_plugin_failures: dict[str, str] = {}
+
+
+def load_plugin(module: str) -> None:
+    """Import ``module`` so that the block kinds it registers can be named in specs."""
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # any failure of the user's code is reported, not raised raw
+        raise PluginError(f"cannot load plugin {module!r}: {type(exc).__name__}: {exc}") from None
+
+
+def load_entry_points() -> None:
+    """Load every installed ``skbuilder.blocks`` entry point, once. The entry point names a
+    module that registers kinds, or a kind (class) registered under the entry point's name.
+    A failure is remembered and shown where an unknown kind is reported."""
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded = entry.load()
+            if not isinstance(loaded, types.ModuleType) and entry.name not in _KINDS:
+                register_block(entry.name)(loaded)
+        except Exception as exc:  # a broken plugin must not break specs that do not use it
+            _plugin_failures[entry.name] = f"{type(exc).__name__}: {exc}"

@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 #: M when neither ``M`` nor ``kernels`` is given: the paper's two branches (3x3 and "5x5").
@@ -175,6 +183,14 @@ class SKSpec(Settings):
         """d = max(C/r, L): width of the compact feature z in the fuse step."""
         return max(C // self.r, self.L)
 
+    def depthwise(self, channels: int) -> SKSpec:
+        """These settings with every branch conv depthwise (groups = ``channels``)."""
+        data = self.model_dump()
+        data["G"] = channels
+        if self.branches is not None:
+            data["branches"] = [{**b.model_dump(), "groups": None} for b in self.branches]
+        return SKSpec.model_validate(data)
+
     def overridden_by(self, override: SKSpec | None) -> SKSpec:
         """These settings with the fields that ``override`` sets explicitly replaced."""
         if override is None:
@@ -187,3 +203,69 @@ class SKSpec(Settings):
             for name in {"kernels", "branches"} - listed:
                 data[name] = None
         return SKSpec.model_validate(data)
+
+
+# -- attention -----------------------------------------------------------------------------
+
+
+class SKAttention(Settings):
+    """The paper's attention: the block's spatial conv is an SK conv (settings under ``sk:``)."""
+
+    kind: Literal["sk"] = "sk"
+
+
+class SEAttention(Settings):
+    """Squeeze-and-excitation on the block's output: x * sigmoid(W2 ReLU(W1 GAP(x)))."""
+
+    kind: Literal["se"] = "se"
+    r: int = Field(16, ge=1, le=65536, description="reduction: hidden width max(C/r, 1)")
+
+
+class CBAMAttention(Settings):
+    """CBAM on the block's output: a channel gate (shared MLP on average and max pools), then a
+    spatial gate (a k x k conv over the channel-wise max and mean)."""
+
+    kind: Literal["cbam"] = "cbam"
+    r: int = Field(16, ge=1, le=65536, description="reduction of the channel MLP")
+    kernel: int = Field(7, description="odd kernel size of the spatial gate's conv")
+
+    @field_validator("kernel")
+    @classmethod
+    def _odd_kernel(cls, kernel: int) -> int:
+        return _check_odd(kernel)
+
+
+class NoAttention(Settings):
+    """No attention: a plain block."""
+
+    kind: Literal["none"] = "none"
+
+
+AttentionSpec = SKAttention | SEAttention | CBAMAttention | NoAttention
+#: The kinds of attention by name.
+ATTENTION_KINDS: dict[str, type[AttentionSpec]] = {
+    "sk": SKAttention,
+    "se": SEAttention,
+    "cbam": CBAMAttention,
+    "none": NoAttention,
+}
+
+
+def attention_from_name(value: Any) -> Any:
+    """``se`` is short for ``{kind: se}`` (every setting at its default)."""
+    return {"kind": value} if isinstance(value, str) else value
+
+
+Attention = Annotated[
+    SKAttention | SEAttention | CBAMAttention | NoAttention,
+    Field(discriminator="kind"),
+    BeforeValidator(attention_from_name),
+]
+
+
+class BAMSpec(Settings):
+    """A bottleneck attention module after a stage: x * (1 + sigmoid(Mc(x) + Ms(x))), Mc a
+    channel MLP, Ms a spatial branch of two dilated 3x3 convs."""
+
+    r: int = Field(16, ge=1, le=65536, description="reduction: hidden width max(C/r, 1)")
+    dilation: int = Field(4, ge=1, le=64, description="dilation of the spatial branch's convs")

@@ -11,8 +11,9 @@ import sys
 from collections.abc import Sequence
 
 from skbuilder import __version__
+from skbuilder.blocks.registry import PluginError, load_plugin
 from skbuilder.cli import attention, dump, export, render, schema, summary, validate
-from skbuilder.cli.common import CLIError
+from skbuilder.cli.common import CLIError, add_plugin_argument
 from skbuilder.spec import SpecError
 
 COMMANDS = (validate, summary, render, attention, export, dump, schema)
@@ -24,6 +25,7 @@ def make_parser() -> argparse.ArgumentParser:
         description="Build, check and inspect Selective Kernel Networks from YAML specs.",
     )
     parser.add_argument("--version", action="version", version=f"skbuilder {__version__}")
+    add_plugin_argument(parser, dest="global_plugins")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
@@ -33,6 +35,8 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
+        for module in [*args.global_plugins, *getattr(args, "plugins", [])]:
+            load_plugin(module)
         return int(args.run(args))
     except SpecError as exc:
         for issue in exc.issues:
@@ -40,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         n = len(exc.issues)
         print(f"skbuilder: {n} problem{'s' if n != 1 else ''} in the spec", file=sys.stderr)
         return 1
-    except CLIError as exc:
+    except (CLIError, PluginError) as exc:
         print(f"skbuilder: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -41,9 +41,22 @@ def count(text: str) -> int | None:
     return value
 
 
+def add_plugin_argument(parser: argparse.ArgumentParser, dest: str = "plugins") -> None:
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        dest=dest,
+        help="import a Python module that registers block kinds (repeatable); installed "
+        "packages can add kinds through the 'skbuilder.blocks' entry point instead",
+    )
+
+
 def add_spec_argument(parser: argparse.ArgumentParser) -> None:
     """The spec path plus the options every spec-taking command accepts."""
     parser.add_argument("spec", help="path to a YAML network spec")
+    add_plugin_argument(parser)
     parser.add_argument(
         "--set",
         action="append",

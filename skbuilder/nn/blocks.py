@@ -3,8 +3,10 @@ blocks written directly as modules (see ``skbuilder.blocks.ModuleKind``)."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
+import torch
 from torch import Tensor, nn
 
 from skbuilder.blocks.cost import Cost
@@ -14,6 +16,7 @@ from skbuilder.nn.layers.conv_bn_act import layer_classes
 
 if TYPE_CHECKING:
     from skbuilder.blocks.ops.residual import Residual
+    from skbuilder.blocks.ops.shuffle import ShuffleUnit, Steps
 
 
 class Block(nn.Module):
@@ -63,3 +66,33 @@ class ResidualBlock(nn.Module):
             if isinstance(m, nn.modules.batchnorm._BatchNorm) and not name.startswith("shortcut")
         ]
         return norms[-1] if norms else None
+
+
+def _sequence(steps: Steps, layers: Layers) -> nn.Sequential:
+    return nn.Sequential(OrderedDict((name, op.module(layers)) for name, op in steps))
+
+
+def channel_shuffle(x: Tensor, groups: int) -> Tensor:
+    """Interleave the channels of ``groups`` equal groups (ShuffleNet's shuffle)."""
+    b, c, h, w = x.shape
+    return x.view(b, groups, c // groups, h, w).transpose(1, 2).reshape(b, c, h, w)
+
+
+class ShuffleBlock(nn.Module):
+    """A ShuffleNetV2 unit built from its ``ShuffleUnit`` layout: ``main`` (and for stride 2
+    ``proj``) branches, an optional ``gate`` on the concatenation, then the channel shuffle."""
+
+    def __init__(self, layout: ShuffleUnit, layers: Layers = Layers()) -> None:
+        super().__init__()
+        self.groups = layout.groups
+        self.main = _sequence(layout.main, layers)
+        self.proj = _sequence(layout.proj, layers) if layout.proj is not None else None
+        self.gate = layout.gate.module(layers) if layout.gate is not None else nn.Identity()
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.proj is None:
+            kept, x = x.chunk(2, dim=1)
+        else:
+            kept = self.proj(x)
+        out = self.gate(torch.cat((kept, self.main(x)), dim=1))
+        return channel_shuffle(out, self.groups)

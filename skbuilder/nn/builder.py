@@ -53,7 +53,10 @@ def _assemble(spec: NetworkSpec, norm_layer: type[nn.Module], act_layer: type[nn
         params = replace(plan.params, norm_layer=norm_layer, act_layer=act_layer)
         kind = get_block(plan.kind)
         blocks[plan.stage].append(kind.build(plan.w_in, plan.w_out, plan.stride, params))
-    stages = [Stage(name, b) for name, b in zip(spec.stage_names(), blocks)]
+    stages = []
+    for i, (name, stage_blocks) in enumerate(zip(spec.stage_names(), blocks)):
+        after = spec.bam_op(i)
+        stages.append(Stage(name, stage_blocks, after.module(layers) if after else None))
     return SKNet(spec.stem_op().module(layers), stages, spec.head_op().module(layers))
 
 

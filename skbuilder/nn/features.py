@@ -45,7 +45,7 @@ class FeatureInfo:
 
 def feature_info(spec: NetworkSpec) -> list[FeatureInfo]:
     """Every feature map of the network ``spec`` describes: the stem's, then each stage's."""
-    reduction = 2 * (2 if spec.stem.pool else 1)
+    reduction = spec.stem.stride * (2 if spec.stem.pool else 1)
     info = [FeatureInfo(0, "stem", "stem", spec.stem.width, reduction)]
     for i, (name, stage) in enumerate(zip(spec.stage_names(), spec.stages)):
         reduction *= stage.stride

@@ -6,10 +6,13 @@ from torch import Tensor, nn
 
 
 class Stage(nn.Sequential):
-    """The blocks of one stage, in order; ``name`` is the spec's stage name."""
+    """The blocks of one stage, in order (``stage[j]`` is block j), then any module placed after
+    them (a BAM, as child ``bam``); ``name`` is the spec's stage name."""
 
-    def __init__(self, name: str, blocks: list[nn.Module]) -> None:
+    def __init__(self, name: str, blocks: list[nn.Module], after: nn.Module | None = None) -> None:
         super().__init__(*blocks)
+        if after is not None:
+            self.add_module("bam", after)
         self.name = name
 
 

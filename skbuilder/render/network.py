@@ -44,11 +44,14 @@ def network_diagram(
                 )
                 cv.edge(prev, rest, str(out))
                 prev = rest
+            if stage.after is not None:
+                after, _ = stage.after.draw(cv, f"{name}_bam", prev, out)
+                prev = after
         carried = out
     head = cv.node("head", "fc", network.head.lines())
     cv.edge(prev, head, str(carried))
     classes = spec.head.num_classes
-    result = f"{classes} logits" if classes else f"{carried.c} features"
+    result = f"{classes} logits" if classes else f"{network.out.c} features"
     out_node = cv.node("output", "io", [("b", "output"), result])
     cv.edge(head, out_node, chw(network.out.c))
     return cv.finish(legend=legend)

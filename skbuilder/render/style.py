@@ -41,6 +41,8 @@ OPS: dict[str, Op] = {
     "merge": Op("#ffffff", "#444444", "element-wise sum (+) / product (×)", "circle"),
     "act": Op("#e3f1e0", "#4f8a46", "activation (ReLU)"),
     "shortcut": Op("#ececec", "#7f7f7f", "shortcut projection (1×1 conv + BN)"),
+    "attention": Op("#d5f0ee", "#2e8b84", "attention gate (SE, CBAM, BAM)"),
+    "shuffle": Op("#f6e3f2", "#a0508f", "channel split, concat, shuffle"),
     "repeat": Op("#ffffff", "#7f7f7f", "repeated blocks, collapsed"),
 }
 

@@ -17,9 +17,10 @@ from pydantic_core import PydanticCustomError
 
 from skbuilder.blocks.cost import conv_out_size
 from skbuilder.blocks.ops import Head, Stem
+from skbuilder.blocks.ops.bam import BAM
 from skbuilder.blocks.params import BlockParams
 from skbuilder.blocks.registry import block_kinds, get_block, unknown_block_message
-from skbuilder.blocks.settings import Settings, SKSpec
+from skbuilder.blocks.settings import Attention, AttentionSpec, BAMSpec, Settings, SKSpec
 
 Width = Annotated[int, Field(ge=1, le=65536)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
@@ -37,11 +38,13 @@ class InputSpec(_Model):
 
 
 class StemSpec(_Model):
-    """``classic``: 7x7/2 conv (the paper's); ``deep``: three 3x3 convs, the first /2 (ResNet-D).
-    Either is followed by BN+ReLU per conv and, if ``pool``, a 3x3/2 max-pool."""
+    """``classic``: one 7x7 conv (the paper's); ``deep``: three 3x3 convs (ResNet-D);
+    ``conv3x3``: one 3x3 conv (CIFAR, ShuffleNet). The first conv takes ``stride``; each conv is
+    followed by BN+ReLU and, if ``pool``, the stem ends with a 3x3/2 max-pool."""
 
-    kind: Literal["classic", "deep"] = "classic"
+    kind: Literal["classic", "deep", "conv3x3"] = "classic"
     width: Width = Field(64, description="output channels of the stem")
+    stride: Literal[1, 2] = Field(2, description="stride of the stem's first conv")
     pool: bool = Field(True, description="3x3 stride-2 max-pool after the convs")
 
 
@@ -57,6 +60,12 @@ class StageSpec(_Model):
     stride: Literal[1, 2] = Field(description="stride of the stage's first block")
     block: str = Field("sk_bottleneck", description="registered block kind")
     sk: SKSpec | None = Field(None, description="overrides of the network's SK parameters")
+    attention: Attention | None = Field(
+        None,
+        description="sk, se, cbam or none, or a mapping with its settings (default: the "
+        "network's, else the block kind's own)",
+    )
+    bam: BAMSpec | None = Field(None, description="a BAM module after the stage's blocks")
 
     @field_validator("block")
     @classmethod
@@ -76,10 +85,13 @@ class StageSpec(_Model):
 
 
 class HeadSpec(_Model):
-    """Global average pool, dropout, linear classifier."""
+    """Optional 1x1 conv (+ BN, ReLU), global average pool, dropout, linear classifier."""
 
     num_classes: int = Field(1000, ge=0, le=1_000_000, description="0: no classifier")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout before the classifier")
+    conv: Width | None = Field(
+        None, description="width of a 1x1 conv + BN + ReLU before the pool (ShuffleNet's conv5)"
+    )
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,9 @@ class NetworkSpec(_Model):
     input: InputSpec = InputSpec()
     stem: StemSpec = StemSpec()
     sk: SKSpec = SKSpec()
+    attention: Attention | None = Field(
+        None, description="every stage's attention unless it names its own (default: per kind)"
+    )
     stages: list[StageSpec] = Field(min_length=1, max_length=64)
     head: HeadSpec = HeadSpec()
     zero_init_last: bool = Field(
@@ -117,16 +132,29 @@ class NetworkSpec(_Model):
         """Stage ``i``'s SK parameters: the network's, overridden by the stage's."""
         return self.sk.overridden_by(self.stages[i].sk)
 
+    def stage_attention(self, i: int) -> AttentionSpec | None:
+        """Stage ``i``'s attention: its own, else the network's (None: the kind's default)."""
+        return self.stages[i].attention or self.attention
+
     def block_params(self, i: int) -> BlockParams:
-        return BlockParams(w_mid=self.stages[i].width, sk=self.stage_sk(i))
+        return BlockParams(
+            w_mid=self.stages[i].width, sk=self.stage_sk(i), attention=self.stage_attention(i)
+        )
 
     def stem_op(self) -> Stem:
         """The stem, described."""
-        return Stem(self.input.channels, self.stem.width, self.stem.kind, self.stem.pool)
+        stem = self.stem
+        return Stem(self.input.channels, stem.width, stem.kind, stem.pool, stem.stride)
 
     def head_op(self) -> Head:
         """The classifier head, described."""
-        return Head(self.stages[-1].out_width, self.head.num_classes, self.head.dropout)
+        head = self.head
+        return Head(self.stages[-1].out_width, head.num_classes, head.dropout, head.conv)
+
+    def bam_op(self, i: int) -> BAM | None:
+        """The BAM module after stage ``i``, if it has one."""
+        bam = self.stages[i].bam
+        return None if bam is None else BAM(self.stages[i].out_width, bam.r, bam.dilation)
 
     def stage_inputs(self) -> list[int]:
         """Input width of each stage."""
@@ -226,7 +254,9 @@ class NetworkSpec(_Model):
 
     def downsamplings(self) -> list[tuple[tuple[str | int, ...], str]]:
         """(spec path, description) of every stride-2 layer, in order."""
-        ops: list[tuple[tuple[str | int, ...], str]] = [(("stem", "kind"), "the stem conv")]
+        ops: list[tuple[tuple[str | int, ...], str]] = []
+        if self.stem.stride == 2:
+            ops.append((("stem", "stride"), "the stem conv"))
         if self.stem.pool:
             ops.append((("stem", "pool"), "the stem max-pool"))
         names = self.stage_names()
@@ -239,7 +269,8 @@ class NetworkSpec(_Model):
 
     def min_image_size(self) -> int:
         """Smallest square input for which every stride-2 layer receives at least 2x2."""
-        return 2 ** (len(self.downsamplings()) - 1) + 1
+        n = len(self.downsamplings())
+        return 2 ** (n - 1) + 1 if n else 1
 
 
 def known_block_kinds() -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from skbuilder.blocks.cost import Cost
 from skbuilder.blocks.ops import Head, Shape, Stem
+from skbuilder.blocks.ops.bam import BAM
 from skbuilder.blocks.params import BlockParams
 from skbuilder.blocks.registry import get_block
 from skbuilder.spec.schema import BlockPlan, NetworkSpec, StageSpec
@@ -34,12 +35,14 @@ class BlockStep:
 
 @dataclass(frozen=True)
 class StageWalk:
-    """One stage: its first block, then (for depth > 1) the rest."""
+    """One stage: its first block, then (for depth > 1) the rest, then any module after it."""
 
     index: int
     name: str
     spec: StageSpec
     steps: tuple[BlockStep, ...]
+    after: BAM | None = None
+    after_cost: Cost | None = None
 
     @property
     def x(self) -> Shape:
@@ -51,7 +54,8 @@ class StageWalk:
 
     @property
     def cost(self) -> Cost:
-        return _sum([step.cost.times(step.count) for step in self.steps], self.y)
+        costs = [step.cost.times(step.count) for step in self.steps]
+        return _sum([*costs, *([self.after_cost] if self.after_cost else [])], self.y)
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,12 @@ def walk(spec: NetworkSpec, image_size: int | tuple[int, int] | None = None) -> 
             count = 1 if plan.index == 0 else stage.depth - 1
             steps.append(BlockStep(plan, count, x, y, cost.delta(before)))
             x = y
-        stages.append(StageWalk(i, names[i], stage, tuple(steps)))
+        after = spec.bam_op(i)
+        after_cost = None if after is None else after.complexity(x.cost()).delta(x.cost())
+        stages.append(StageWalk(i, names[i], stage, tuple(steps), after, after_cost))
     head = spec.head_op()
     before = x.cost()
     head_cost = head.complexity(before).delta(before)
-    out = Shape(spec.head.num_classes or x.c, 1, 1)
+    out = Shape(spec.head.num_classes or head.features, 1, 1)
     stem_out = Shape.of(stem_cost).with_c(spec.stem.width)
     return NetworkWalk(image, stem, stem_out, stem_cost, tuple(stages), head, head_cost, out)

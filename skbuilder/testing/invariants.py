@@ -379,7 +379,7 @@ def check_network_invariants(spec: NetworkSpec, x: Tensor, *, seed: int = 0) -> 
         model = build_model(spec)
     B, _, h, w = x.shape
     features = spec_cost(spec, h, w, head=False)
-    classes = spec.head.num_classes or spec.stages[-1].out_width
+    classes = spec.head.num_classes or spec.head_op().features
     check_output_shape(model, x, (B, classes))
     with torch.no_grad(), mode(model, training=False):
         got = tuple(model.forward_features(x).shape)

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Conv(Op):
-    """A bias-free 'same'-padded k×k convolution, its BN and (``act``) an activation."""
+    """A 'same'-padded k×k convolution (bias-free unless ``bias``), its BN and (``act``) an
+    activation."""
 
     w_in: int
     w_out: int
@@ -24,6 +25,7 @@ class Conv(Op):
     dilation: int = 1
     groups: int = 1
     act: bool = True
+    bias: bool = False
 
     def complexity(self, cx: Cost) -> Cost:
         cx = cc.conv(
@@ -34,6 +36,7 @@ class Conv(Op):
             stride=self.stride,
             dilation=self.dilation,
             groups=self.groups,
+            bias=self.bias,
         )
         return cc.norm(cx, self.w_out)
 
@@ -70,6 +73,7 @@ class Conv(Op):
             stride=self.stride,
             dilation=self.dilation,
             groups=self.groups,
+            bias=self.bias,
             norm_layer=norm_layer,
             act_layer=act_layer if self.act else None,
         )

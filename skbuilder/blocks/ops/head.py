@@ -1,4 +1,5 @@
-"""The classifier head as an op: global average pool, dropout, a linear layer."""
+"""The classifier head as an op: an optional 1x1 conv, global average pool, dropout, a linear
+layer."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING
 from skbuilder.blocks import cost as cc
 from skbuilder.blocks.cost import Cost
 from skbuilder.blocks.ops.base import Layers, Line, Op
+from skbuilder.blocks.ops.conv import Conv
 
 if TYPE_CHECKING:
     from torch import nn
@@ -15,26 +17,46 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Head(Op):
-    """Global average pool -> dropout -> fc; ``num_classes=0`` keeps the pooled features."""
+    """[1x1 conv -> BN -> ReLU] -> global average pool -> dropout -> fc; ``num_classes=0``
+    keeps the pooled features."""
 
     w_in: int
     num_classes: int
     dropout: float = 0.0
+    conv_width: int | None = None
     style = "fc"
 
+    @property
+    def conv(self) -> Conv | None:
+        return None if self.conv_width is None else Conv(self.w_in, self.conv_width)
+
+    @property
+    def features(self) -> int:
+        """Width of the pooled features."""
+        return self.w_in if self.conv_width is None else self.conv_width
+
+    def children(self) -> list[Op]:
+        return [] if self.conv is None else [self.conv]
+
     def complexity(self, cx: Cost) -> Cost:
+        if self.conv is not None:
+            cx = self.conv.complexity(cx)
         cx = cc.global_pool(cx)
-        return cc.linear(cx, self.w_in, self.num_classes) if self.num_classes > 0 else cx
+        return cc.linear(cx, self.features, self.num_classes) if self.num_classes > 0 else cx
 
     def lines(self) -> list[Line]:
-        lines: list[Line] = [("b", "head"), "global avg pool"]
+        lines: list[Line] = [("b", "head")]
+        if self.conv_width is not None:
+            lines.append(f"1×1 conv {self.w_in} → {self.conv_width}, BN, ReLU")
+        lines.append("global avg pool")
         if self.dropout:
             lines.append(f"dropout {self.dropout:g}")
         if self.num_classes:
-            lines.append(f"fc {self.w_in} → {self.num_classes}")
+            lines.append(f"fc {self.features} → {self.num_classes}")
         return lines
 
     def module(self, layers: Layers = Layers()) -> nn.Module:
         from skbuilder.nn.layers.head import ClassifierHead
 
-        return ClassifierHead(self.w_in, self.num_classes, dropout=self.dropout)
+        conv = self.conv.module(layers) if self.conv is not None else None
+        return ClassifierHead(self.features, self.num_classes, dropout=self.dropout, conv=conv)

@@ -1,4 +1,5 @@
-"""Network stems as an op: the paper's 7x7/2 conv + max-pool, or the 3-conv 'deep' stem."""
+"""Network stems as an op: the paper's 7x7/2 conv + max-pool, the 3-conv 'deep' stem, or one
+3x3 conv (CIFAR, ShuffleNet)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from skbuilder.blocks.ops.conv import Conv
 if TYPE_CHECKING:
     from torch import nn
 
-StemKind = Literal["classic", "deep"]
+StemKind = Literal["classic", "deep", "conv3x3"]
 
 #: The stem's max-pool: 3x3, stride 2, padding 1.
 POOL = (3, 2, 1)
@@ -21,18 +22,26 @@ POOL = (3, 2, 1)
 
 @dataclass(frozen=True)
 class Stem(Op):
-    """Stem convs (each conv -> BN -> act), then an optional 3x3/2 max-pool."""
+    """Stem convs (each conv -> BN -> act; the first takes ``stride``), then an optional 3x3/2
+    max-pool."""
 
     w_in: int
     width: int
     kind: StemKind = "classic"
     pool: bool = True
+    stride: int = 2
 
     def convs(self) -> list[Conv]:
         if self.kind == "classic":
-            return [Conv(self.w_in, self.width, 7, 2)]
+            return [Conv(self.w_in, self.width, 7, self.stride)]
+        if self.kind == "conv3x3":
+            return [Conv(self.w_in, self.width, 3, self.stride)]
         half = self.width // 2
-        return [Conv(self.w_in, half, 3, 2), Conv(half, half, 3), Conv(half, self.width, 3)]
+        return [
+            Conv(self.w_in, half, 3, self.stride),
+            Conv(half, half, 3),
+            Conv(half, self.width, 3),
+        ]
 
     def children(self) -> list[Conv]:
         return self.convs()

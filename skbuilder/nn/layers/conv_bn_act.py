@@ -16,8 +16,9 @@ def layer_classes(layers: Layers) -> tuple[type[nn.Module], type[nn.Module]]:
 
 
 class ConvBnAct(nn.Module):
-    """A bias-free 'same'-padded convolution, its BatchNorm and (unless ``act_layer`` is None) an
-    activation. Submodule names ``conv``/``bn``/``act`` are stable: weight import relies on them."""
+    """A 'same'-padded convolution (bias-free unless ``bias``), its BatchNorm and (unless
+    ``act_layer`` is None) an activation. Submodule names ``conv``/``bn``/``act`` are stable:
+    weight import relies on them."""
 
     def __init__(
         self,
@@ -28,6 +29,7 @@ class ConvBnAct(nn.Module):
         stride: int = 1,
         dilation: int = 1,
         groups: int = 1,
+        bias: bool = False,
         norm_layer: type[nn.Module] = nn.BatchNorm2d,
         act_layer: type[nn.Module] | None = nn.ReLU,
     ) -> None:
@@ -40,7 +42,7 @@ class ConvBnAct(nn.Module):
             padding=cc.same_padding(kernel_size, dilation),
             dilation=dilation,
             groups=groups,
-            bias=False,
+            bias=bias,
         )
         self.bn = norm_layer(w_out)
         self.act = act_layer(inplace=True) if act_layer is not None else nn.Identity()
