@@ -92,7 +92,9 @@ def test_unreadable_inputs_are_spec_errors(tmp_path: Path) -> None:
         load_spec(tmp_path / "missing.yaml")
     bad = tmp_path / "latin1.yaml"
     bad.write_bytes(b"name: caf\xe9\n")
-    with pytest.raises(SpecError, match="cannot read spec"):
+    with pytest.raises(SpecError, match="byte 0xe9 is not UTF-8") as info:
         load_spec(bad)
+    (issue,) = info.value.issues
+    assert (issue.line, issue.column) == (1, 10)
     with pytest.raises(SpecError, match=r"character '\\x01' is not allowed"):
         parse_spec("name: a\x01b\n")

@@ -22,6 +22,9 @@ from skbuilder.sk_geometry import default_kernels
 
 Width = Annotated[int, Field(ge=1, le=65536)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+#: The network's name is echoed to terminals and used in file names: no control characters
+#: (escape sequences), line breaks, or invisible format characters (bidi overrides, zero widths).
+VISIBLE_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]*$"
 
 
 class _Model(BaseModel):
@@ -127,6 +130,14 @@ class StageSpec(_Model):
     block: str = Field("sk_bottleneck", description="registered block kind")
     sk: SKSpec | None = Field(None, description="overrides of the network's SK parameters")
 
+    @field_validator("stride", mode="before")
+    @classmethod
+    def _integer_stride(cls, stride: Any) -> Any:
+        """A literal matches by equality, so ``2.0`` and ``true`` would pass as 2 and 1."""
+        if type(stride) is not int:
+            raise PydanticCustomError("int_type", "Input should be a valid integer")
+        return stride
+
     @field_validator("block")
     @classmethod
     def _known_block(cls, kind: str) -> str:
@@ -167,7 +178,15 @@ class BlockPlan:
 class NetworkSpec(_Model):
     """A whole network: input, stem, SK defaults, stages, head."""
 
-    name: Annotated[str, Field(min_length=1, max_length=128)]
+    name: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=128,
+            pattern=VISIBLE_TEXT,
+            description="network name; printed and used in file names, so no control characters",
+        ),
+    ]
     description: str | None = Field(None, max_length=4096)
     input: InputSpec = InputSpec()
     stem: StemSpec = StemSpec()
