@@ -1,6 +1,8 @@
 """Images as network input: read (matplotlib), resize and centre-crop (torch), normalise.
 
-PNG is read by matplotlib itself; JPEG and other formats go through Pillow when it is installed.
+PNG is read by matplotlib itself; JPEG and other formats go through Pillow (which matplotlib
+installs). Before anything is decoded, the size is read from the file's header and refused
+above ``MAX_PIXELS``: a small compressed file can decode to gigabytes.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from skbuilder.input_file import InputFileError, check_input_file
+
+#: Largest image decoded (float RGBA in memory is 16 bytes a pixel: 800 MB at the cap).
+MAX_PIXELS = 50_000_000
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -19,11 +25,42 @@ class ImageError(ValueError):
     """The file cannot be read as an image for this network."""
 
 
+def image_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) of the image at ``path`` from its header, nothing decoded. InputFileError
+    when it is not a readable regular file; ImageError when it is not an image or has more
+    than ``MAX_PIXELS`` pixels."""
+    path = check_input_file(path)
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImageError("reading images needs Pillow (pip install skbuilder[viz])") from None
+    try:
+        with Image.open(path) as image:  # reads the header only
+            width, height = image.size
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"{path}: {exc}") from None
+    except Exception as exc:  # Pillow raises many types for files it cannot parse
+        raise ImageError(f"{path}: cannot read image: {_first_line(exc)}") from None
+    if width * height > MAX_PIXELS:
+        raise ImageError(
+            f"{path}: the image is {width}x{height} ({width * height:,} pixels), over the "
+            f"limit of {MAX_PIXELS:,}; scale it down first"
+        )
+    return width, height
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def read_image(path: str | Path) -> Tensor:
     """The image at ``path`` as float RGB in [0, 1], shape (3, H, W)."""
     path = Path(path)
-    if not path.is_file():
-        raise ImageError(f"{path}: no such file")
+    try:
+        image_size(path)
+    except InputFileError as exc:
+        raise ImageError(f"{path}: {exc}") from None
     try:
         import numpy as np
         from matplotlib.image import imread
@@ -32,8 +69,7 @@ def read_image(path: str | Path) -> Tensor:
     try:
         array = imread(path)
     except Exception as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ImageError(f"{path}: cannot read image: {reason}") from None
+        raise ImageError(f"{path}: cannot read image: {_first_line(exc)}") from None
     if array.dtype.kind in "ui":  # Pillow formats give integers; PNG gives floats in [0, 1]
         image = torch.from_numpy(array.astype("float32") / float(np.iinfo(array.dtype).max))
     else:
