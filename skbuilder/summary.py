@@ -21,6 +21,7 @@ class Row:
     shape: tuple[int, ...]  # output (C, H, W), or (num_classes,) for the head
     params: int
     macs: int
+    acts: int = 0  # output elements of every conv and linear layer, per image
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class Summary:
     @property
     def macs(self) -> int:
         return sum(r.macs for r in self.rows)
+
+    @property
+    def acts(self) -> int:
+        return sum(r.acts for r in self.rows)
 
     def stage_rows(self) -> tuple[Row, ...]:
         return tuple(r for r in self.rows if r.kind not in ("stem", "head"))
@@ -89,7 +94,7 @@ def summarize(spec: NetworkSpec, image_size: int | None = None) -> Summary:
     cx = Stem.complexity(
         start, spec.input.channels, spec.stem.width, kind=spec.stem.kind, pool=spec.stem.pool
     )
-    rows = [Row("stem", "stem", 0, (spec.stem.width, cx.h, cx.w), cx.params, cx.macs)]
+    rows = [Row("stem", "stem", 0, (spec.stem.width, cx.h, cx.w), cx.params, cx.macs, cx.acts)]
     names = spec.stage_names()
     plans: list[list[BlockPlan]] = [[] for _ in spec.stages]
     for plan in spec.plan():  # one pass: the check of a huge spec stays linear in its blocks
@@ -109,11 +114,12 @@ def summarize(spec: NetworkSpec, image_size: int | None = None) -> Summary:
                 (stage.out_width, cx.h, cx.w),
                 added.params,
                 added.macs,
+                added.acts,
             )
         )
     before = cx
     cx = ClassifierHead.complexity(cx, spec.stages[-1].out_width, spec.head.num_classes)
     added = cx.delta(before)
     out = (spec.head.num_classes or spec.stages[-1].out_width,)
-    rows.append(Row("head", "head", 0, out, added.params, added.macs))
+    rows.append(Row("head", "head", 0, out, added.params, added.macs, added.acts))
     return Summary(spec.name, size, tuple(rows))

@@ -75,6 +75,7 @@ def test_cli_refuses_over_budget_and_accepts_a_raised_budget(tmp_path: Path) -> 
 
     refused = validate("--max-params", "1K")
     assert refused.returncode == 1
-    assert f"{spec}:3:5: spec.stages.0: the model would have" in refused.stderr
+    assert f"{spec}:1:1: spec.head: the model would have" in refused.stderr
+    assert "the head (1,000 classes) alone has 17.00K" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert validate("--max-params", "none", "--max-macs", "1G").returncode == 0

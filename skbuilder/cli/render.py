@@ -10,6 +10,7 @@ from skbuilder.cli.common import (
     add_spec_argument,
     image_size_from_args,
     spec_from_args,
+    stage_ref,
 )
 from skbuilder.diagrams import FORMATS, LEVELS, DiagramError, diagram, write_diagram
 
@@ -33,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--stage",
+        type=stage_ref,
         default=None,
         metavar="NAME|INDEX",
         help="stage for --level stage/block, by name or 0-based index (default: first SK stage)",
