@@ -97,14 +97,50 @@ class _LimitExceeded(Exception):
         self.issue = issue
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader with the composition bounded in depth, nodes and aliases."""
+class _PythonEvents(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's pure-Python parser: YAML text -> events."""
+
+    def __init__(self, text: str) -> None:
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+
+try:  # libyaml parses about 100 times faster, so a 1 MB file is refused in well under a second
+    from yaml._yaml import CParser as _Events
+except ImportError:  # PyYAML built without libyaml
+    _Events = _PythonEvents
+
+#: Whether error positions of the parser are byte offsets into the UTF-8 text (libyaml's).
+_BYTE_POSITIONS = _Events is not _PythonEvents
+
+
+class _BoundedLoader(
+    yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+):
+    """Events from the parser composed into nodes by PyYAML's composer, bounded in depth,
+    nodes and aliases; tags resolved by YAML 1.1's rules (PyYAML's resolver)."""
 
     def __init__(self, text: str, source: str, limits: Limits) -> None:
-        super().__init__(text)
+        self.events = _Events(text)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
         self.source, self.limits = source, limits
         self.depth = self.nodes = self.aliases = 0
         self.alias_marks: dict[tuple[int, int], Mark] = {}  # (parent, index or key) -> ``*name``
+
+    def check_event(self, *choices: type[yaml.Event]) -> bool:
+        return bool(self.events.check_event(*choices))
+
+    def peek_event(self) -> yaml.Event:
+        return self.events.peek_event()
+
+    def get_event(self) -> yaml.Event:
+        return self.events.get_event()
+
+    def dispose(self) -> None:
+        self.events.dispose()
 
     def _refuse(self, message: str, hint: str) -> typing.NoReturn:
         mark = self.peek_event().start_mark
@@ -270,6 +306,41 @@ def _tag_problem(node: yaml.Node) -> tuple[str, str] | None:
     return f"the tag {name} is not allowed", _PLAIN_DATA
 
 
+def _syntax_issue(exc: yaml.MarkedYAMLError, text: str, source: str, limits: Limits) -> SpecIssue:
+    """A YAML syntax error as an issue at its place, with the line its construct started."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = _place(text, mark.line, mark.column) if mark else (None, None)
+    problem = exc.problem or ""
+    if "maximum nesting depth" in problem:  # libyaml's own bound, met while scanning ahead
+        message = f"nested deeper than {limits.max_depth} levels"
+        return SpecIssue((), message, source, line, col, "flatten it")
+    message = ": ".join(p for p in (exc.context, problem) if p) or str(exc)
+    start = exc.context_mark
+    if start and exc.problem_mark and start.line != exc.problem_mark.line:
+        message += f" (the construct started at line {start.line + 1})"
+    tab = line is not None and _line(text, line)[col - 1 : col] == "\t"
+    hint = "indent with spaces; YAML does not allow tabs" if tab else None
+    return SpecIssue((), f"YAML error: {message}", source, line, col, hint)
+
+
+def _line(text: str, line: int) -> str:
+    """Line ``line`` (1-based) of ``text``."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+    end = text.find("\n", start)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def _place(text: str, line: int, column: int) -> tuple[int, int]:
+    """1-based line and column of a 0-based mark; a mark past the last line (libyaml's end of
+    a text without a final newline) is placed just after the text."""
+    lines = text.count("\n")
+    if line > lines:
+        return lines + 1, len(text) - (text.rfind("\n") + 1) + 1
+    return line + 1, column + 1
+
+
 def parse_yaml(text: str, source: str = "<spec>", *, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Parse one YAML document into positioned plain data; SpecError on any YAML problem."""
     doc = read_yaml(text, source, limits=limits)
@@ -298,18 +369,13 @@ def read_yaml(text: str, source: str = "<spec>", *, limits: Limits = DEFAULT_LIM
     except _LimitExceeded as exc:
         raise SpecError([exc.issue]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        message = ": ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
-        start = exc.context_mark
-        if start and exc.problem_mark and start.line != exc.problem_mark.line:
-            message += f" (the construct started at line {start.line + 1})"
-        hint = "indent with spaces; YAML does not allow tabs" if "'\\t'" in message else None
-        issue = SpecIssue((), f"YAML error: {message}", source, line, col, hint)
-        raise SpecError([issue]) from None
+        raise SpecError([_syntax_issue(exc, text, source, limits)]) from None
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        at = exc.position
+        if _BYTE_POSITIONS:
+            at = len(text.encode("utf-8", errors="replace")[:at].decode("utf-8", errors="ignore"))
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
         char = chr(exc.character) if isinstance(exc.character, int) else exc.character
         message = f"character {char!r} is not allowed in YAML"
         raise SpecError([SpecIssue((), message, source, line, col)]) from None
