@@ -7,6 +7,7 @@ above ``MAX_PIXELS``: a small compressed file can decode to gigabytes.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import torch
@@ -35,18 +36,21 @@ def image_size(path: str | Path) -> tuple[int, int]:
     except ImportError:
         raise ImageError("reading images needs Pillow (pip install skbuilder[viz])") from None
     try:
-        with Image.open(path) as image:  # reads the header only
-            width, height = image.size
-    except Image.DecompressionBombError as exc:
-        raise ImageError(f"{path}: {exc}") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:  # reads the header only
+                width, height = image.size
+    except Image.DecompressionBombError:  # Pillow's own bound, far above ours
+        raise ImageError(f"{path}: {_too_large('over 178 million pixels')}") from None
     except Exception as exc:  # Pillow raises many types for files it cannot parse
         raise ImageError(f"{path}: cannot read image: {_first_line(exc)}") from None
     if width * height > MAX_PIXELS:
-        raise ImageError(
-            f"{path}: the image is {width}x{height} ({width * height:,} pixels), over the "
-            f"limit of {MAX_PIXELS:,}; scale it down first"
-        )
+        raise ImageError(f"{path}: {_too_large(f'{width}x{height} ({width * height:,} pixels)')}")
     return width, height
+
+
+def _too_large(size: str) -> str:
+    return f"the image is {size}, over the limit of {MAX_PIXELS:,} pixels; scale it down first"
 
 
 def _first_line(exc: Exception) -> str:

@@ -189,7 +189,8 @@ def require_package(module: str, install: str) -> None:
     try:
         importlib.import_module(module)
     except ImportError:
-        raise MissingPackage(f"this needs the {module} package: {install}") from None
+        package = module.split(".")[0]
+        raise MissingPackage(f"this needs the {package} package: {install}") from None
 
 
 def spec_from_args(args: argparse.Namespace) -> NetworkSpec:
