@@ -132,6 +132,10 @@ def _yaml11_number(text: str) -> ScalarProblem | None:
             _based(plain, 8),
             _sign_text(plain) + (plain.lstrip("+-").lstrip("0") or "0"),
         )
+        if str(value) == decimal:  # 00, 07: the same number either way
+            return ScalarProblem(
+                f"YAML 1.1 reads {written} as an octal number", f"write {value}, {quote}"
+            )
         return ScalarProblem(
             f"YAML 1.1 reads {written} as the octal number {value} (YAML 1.2 as {decimal})",
             f"write {value} or {decimal} without the leading zero, {quote}",
