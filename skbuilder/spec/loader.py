@@ -22,7 +22,7 @@ from skbuilder.spec.errors import SpecError, SpecIssue, shown
 from skbuilder.spec.limits import DEFAULT_LIMITS, Limits
 from skbuilder.spec.messages import close_match, describe, literal_choices
 from skbuilder.spec.schema import NetworkSpec
-from skbuilder.spec.yaml_io import UNREADABLE, Document, Path_, parse_yaml
+from skbuilder.spec.yaml_io import UNREADABLE, Document, Path_, parse_yaml, read_yaml
 
 __all__ = [
     "Document",
@@ -242,7 +242,7 @@ def parse_spec(
     """A spec from YAML text. ``extends:`` is resolved in ``base_dir`` (default: the current
     directory); ``overrides`` are ``path=value`` strings; ``max_params``/``max_macs`` refuse a
     spec whose model would be larger. Raises SpecError listing every problem."""
-    doc = parse_yaml(text, source, limits=limits)
+    doc = read_yaml(text, source, limits=limits)
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     return _finish(doc, base, (), overrides, limits, max_params, max_macs)
 
