@@ -116,6 +116,18 @@ def char_device(name: str) -> Callable[[Path], None]:
     return make
 
 
+def block_device(name: str) -> Callable[[Path], None]:
+    """A node for a loop device minor that is never opened (the checks only stat it)."""
+
+    def make(root: Path) -> None:
+        try:
+            os.mknod(root / name, stat.S_IFBLK | 0o600, os.makedev(7, 250))
+        except (PermissionError, AttributeError):
+            pytest.skip("creating a device node needs CAP_MKNOD")
+
+    return make
+
+
 def folder(name: str) -> Callable[[Path], None]:
     return lambda root: (root / name).mkdir()
 
@@ -670,6 +682,7 @@ for label, target, setup, words in [
     ("long-name", "n" * 5000 + ".yaml", None, ("file name too long",)),
     ("symlink-loop", "l1.yaml", loop("l1.yaml", "l2.yaml"), ("too many levels of symbolic",)),
     ("socket", "s.sock", unix_socket("s.sock"), ("is a socket",)),
+    ("block-device", "b.yaml", block_device("b.yaml"), ("is a block device",)),
     (
         "link-to-fifo",
         "l.yaml",
@@ -713,6 +726,8 @@ add(spec_case(f"{CAT}:empty", CAT, "", "1:1: spec", "the spec is empty"))
 add(spec_case(f"{CAT}:comment-only", CAT, "# nothing\n", "1:1: spec", "the spec is empty"))
 add(spec_case(f"{CAT}:over-1MiB", CAT, MINIMAL + "#" * (1 << 20), "1:1: spec", "over 1,048,576"))
 add(spec_case(f"{CAT}:control-char", CAT, "name: a\x01b\n", "1:8: spec", "'\\x01' is not allowed"))
+text = "name: ünï\x02\n"
+add(spec_case(f"{CAT}:control-after-multibyte", CAT, text, f"{at(text, chr(2))}: spec", "\\x02"))
 for label, value, setup, words in [
     ("nul", '"a\\0b.yaml"', None, ("the path contains a NUL character",)),
     ("long-name", "e" * 5000, None, ("file name too long",)),
@@ -868,6 +883,7 @@ for label, argv, setup, words in [
     ("dump-onto-fifo", ("dump", SPEC, "-o", "f"), fifo("f"), ("named pipe",)),
     ("dump-onto-device", ("dump", SPEC, "-o", "c"), char_device("c"), ("character device",)),
     ("dump-onto-socket", ("dump", SPEC, "-o", "s"), unix_socket("s"), ("socket",)),
+    ("dump-onto-block-device", ("dump", SPEC, "-o", "b"), block_device("b"), ("block device",)),
     (
         "dump-link-to-device",
         ("dump", SPEC, "-o", "n"),

@@ -27,6 +27,7 @@ from skbuilder.cli.common import (
     spec_from_args,
 )
 from skbuilder.images import ImageError, image_batch, image_size, random_batch
+from skbuilder.spec.errors import shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -105,5 +106,5 @@ def run(args: argparse.Namespace) -> int:
     title = f"{spec.name}: SK attention at {size}x{size}\n{source}; {weights}"
     print(stats_table(stats))
     save_attention_plot(stats, output, title=title)
-    print(f"wrote {output}")
+    print(f"wrote {shown(output, 200)}")
     return 0

@@ -26,6 +26,7 @@ from skbuilder.export import (
     onnx_max_abs_diff,
     save_program,
 )
+from skbuilder.spec.errors import shown
 
 FORMATS = {".onnx": "ONNX", ".pt2": "torch.export program"}
 
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(str(exc)) from None
     shape = "x".join(str(s) for s in x.shape[1:])
     batch = "2" if args.static_batch else "any batch"
-    print(f"wrote {output} ({kind}, {batch} x {shape})")
+    print(f"wrote {shown(output, 200)} ({kind}, {batch} x {shape})")
     if args.check:
         try:
             diff = onnx_max_abs_diff(model, output, x)

@@ -13,6 +13,7 @@ from skbuilder.cli.common import (
     stage_ref,
 )
 from skbuilder.diagrams import FORMATS, LEVELS, DiagramError, diagram, write_diagram
+from skbuilder.spec.errors import shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
         path = write_diagram(graph, args.output, args.format)
     except DiagramError as exc:
         raise CLIError(str(exc)) from None
-    print(f"wrote {path} ({spec.name}, {args.level} level)")
+    print(f"wrote {shown(path, 200)} ({spec.name}, {args.level} level)")
     return 0
