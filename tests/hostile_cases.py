@@ -731,7 +731,7 @@ add(spec_case(f"{CAT}:control-after-multibyte", CAT, text, f"{at(text, chr(2))}:
 for label, value, setup, words in [
     ("nul", '"a\\0b.yaml"', None, ("the path contains a NUL character",)),
     ("long-name", "e" * 5000, None, ("file name too long",)),
-    ("loop", "l1.yaml", loop("l1.yaml", "l2.yaml"), ("a loop of symbolic links",)),
+    ("loop", "l1.yaml", loop("l1.yaml", "l2.yaml"), ("too many levels of symbolic links",)),
     ("fifo", "p.yaml", fifo("p.yaml"), ("is a named pipe (FIFO)",)),
     ("directory", "d", folder("d"), ("is a directory",)),
     ("socket", "s.sock", unix_socket("s.sock"), ("is a socket",)),

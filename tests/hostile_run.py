@@ -3,8 +3,9 @@
 CPU time is the process's own (``time.process_time``). Peak memory is the resident set's
 high-water mark, reset before each command through ``/proc/self/clear_refs`` (Linux), so each
 case measures its own peak. ``python -m tests.hostile_run REPORT.json NAME... -- COMMAND...``
-writes the status, CPU time and absolute peak of each named case in a fresh interpreter (the
-figures a user's command would reach), then runs COMMAND as ``python -m skbuilder`` would.
+(``all`` for every case) writes the status, CPU time and absolute peak of each named case in a
+fresh interpreter (the figures a user's command would reach), then runs COMMAND as
+``python -m skbuilder`` would.
 """
 
 from __future__ import annotations
@@ -105,18 +106,23 @@ def snapshot(root: Path) -> dict[str, tuple[object, ...]]:
 
 
 def measure(names: list[str]) -> dict[str, dict[str, float | int | None]]:
-    """Run the named cases here, each in a fresh folder; status, CPU seconds and absolute peak
-    resident set (kB) of each."""
+    """Run the named cases (``all``: every case) here, each in a fresh folder; status, CPU
+    seconds and absolute peak resident set (kB) of each."""
+    import pytest
+
     by_name = {case.name: case for case in CASES}
     report: dict[str, dict[str, float | int | None]] = {}
     cwd = os.getcwd()
-    for name in names:
-        with tempfile.TemporaryDirectory() as folder:
+    for name in list(by_name) if names == ["all"] else names:
+        case = by_name[name]
+        with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
             root = Path(folder)
-            prepare(by_name[name], root)
+            prepare(case, root)
+            if case.patch is not None:
+                case.patch(patch)
             os.chdir(root)
             try:
-                result = run_main(by_name[name].argv)
+                result = run_main(case.argv)
             finally:
                 os.chdir(cwd)
         report[name] = {"status": result.status, "cpu_s": result.cpu_s, "peak_kb": result.peak_kb}

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from skbuilder.input_file import InputFileError, check_input_file, read_input_file
+from skbuilder.input_file import InputFileError, check_input_file, read_input_file, reason
 from skbuilder.spec.errors import SpecError, SpecFileError, SpecIssue, shown
 from skbuilder.spec.limits import DEFAULT_LIMITS, Limits
 from skbuilder.spec.yaml_io import UNREADABLE, Document, Path_, parse_yaml, read_yaml
@@ -109,10 +109,11 @@ def _extends_target(
         raise SpecError([_extends_issue(doc, f"{written} must be a relative path")])
     try:
         target = (base_dir / value).resolve()
-    except RuntimeError:  # Python < 3.13 on a symlink loop
-        raise SpecError([_extends_issue(doc, f"{written}: a loop of symbolic links")]) from None
+    except RuntimeError:  # Python < 3.13 on a symlink loop (later ones leave it to the stat)
+        message = f"{written}: too many levels of symbolic links"
+        raise SpecError([_extends_issue(doc, message)]) from None
     except OSError as exc:
-        raise SpecError([_extends_issue(doc, f"{written}: {exc.strerror or exc}")]) from None
+        raise SpecError([_extends_issue(doc, f"{written}: {reason(exc)}")]) from None
     if not target.is_relative_to(root):
         raise SpecError(
             [
