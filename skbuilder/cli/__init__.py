@@ -8,6 +8,7 @@ reader of the output went away (``skbuilder ... | head``). No status comes with 
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -43,7 +44,28 @@ def _say(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    try:
+        return _run(make_parser().parse_args(argv))
+    except SystemExit:  # argparse: --help, --version, usage errors
+        if not _flushed():
+            return EXIT_BROKEN_PIPE
+        raise
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _flushed() -> bool:
+    """Flush stdout; False (stdout silenced) when its reader has gone."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return False
+    return True
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         status = int(args.run(args))
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
@@ -64,9 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CLIError as exc:
         _say(str(exc))
         return exc.exit_code
-    except BrokenPipeError:
-        _silence_stdout()
-        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         print("skbuilder: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
