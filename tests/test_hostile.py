@@ -257,3 +257,17 @@ def test_parse_spec_reports_reader_and_schema_problems_together() -> None:
         (2, ("name",)),
         (7, ("stages", 0, "stride")),
     ]
+
+
+def test_output_through_a_link_replaces_the_file_it_points_to(tmp_path: Path) -> None:
+    from skbuilder.atomic_write import write_atomic
+
+    target = tmp_path / "real.yaml"
+    target.write_text("old")
+    target.chmod(0o640)
+    (tmp_path / "link.yaml").symlink_to("real.yaml")
+    write_atomic(tmp_path / "link.yaml", "new")
+    assert (tmp_path / "link.yaml").is_symlink()
+    assert target.read_text() == "new"
+    assert target.stat().st_mode & 0o777 == 0o640  # the replaced file keeps its mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.yaml", "real.yaml"]
