@@ -33,8 +33,8 @@ def spec_file(tmp_path: Path) -> Path:
     return path
 
 
-def _fails(capsys, argv: list[str], message: str) -> None:
-    assert main(argv) == 1
+def _fails(capsys, argv: list[str], message: str, status: int = 1) -> None:
+    assert main(argv) == status
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert message in err.splitlines()[0], err  # the reason first; details may follow
@@ -74,7 +74,9 @@ def test_image_and_weights(spec_file: Path, tmp_path: Path, capsys) -> None:
 def test_bad_input_is_explained(spec_file: Path, tmp_path: Path, capsys, specs_dir: Path) -> None:
     out = str(tmp_path / "o.png")
     spec = str(spec_file)
-    _fails(capsys, ["attention", spec, "--image", "nope.png", "-o", out], "nope.png: no such file")
+    _fails(
+        capsys, ["attention", spec, "--image", "nope.png", "-o", out], "nope.png: no such file", 3
+    )
     (tmp_path / "bad.png").write_text("text")
     _fails(
         capsys,
@@ -85,6 +87,7 @@ def test_bad_input_is_explained(spec_file: Path, tmp_path: Path, capsys, specs_d
         capsys,
         ["attention", spec, "--random", "--weights", str(tmp_path / "none.pt"), "-o", out],
         "no such file",
+        3,
     )
     torch.save({"stem.x": torch.zeros(1)}, tmp_path / "w.pt")
     _fails(
@@ -99,7 +102,10 @@ def test_bad_input_is_explained(spec_file: Path, tmp_path: Path, capsys, specs_d
     )
     _fails(capsys, ["attention", spec, "--random", "-o", str(tmp_path / "x.jpg")], "ending in .png")
     _fails(
-        capsys, ["attention", spec, "--random", "-o", str(tmp_path / "no" / "o.png")], "not exist"
+        capsys,
+        ["attention", spec, "--random", "-o", str(tmp_path / "no" / "o.png")],
+        "not exist",
+        3,
     )
     _fails(
         capsys, ["attention", spec, "--random", "--input-size", "4", "-o", out], "--input-size 4"

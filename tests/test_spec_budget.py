@@ -20,7 +20,7 @@ from skbuilder.text import human
 HUGE = "name: huge\nstages:\n" + "".join(
     f"  - {{depth: 256, out_width: 65536, stride: {s}, block: bottleneck}}\n" for s in (1, 2, 2, 2)
 )
-TINY = "name: tiny\nstages:\n  - {depth: 1, out_width: 64, stride: 1}\nhead: {num_classes: 10}\n"
+TINY = "name: tiny\nstages:\n  - {depth: 1, out_width: 16, stride: 1}\n"
 
 
 @pytest.fixture
@@ -76,14 +76,17 @@ def test_cli_refuses_over_budget_and_accepts_a_raised_budget(tmp_path: Path) -> 
 
     refused = validate("--max-params", "1K")
     assert refused.returncode == 1
-    assert f"{spec}:3:5: spec.stages.0: the model would have" in refused.stderr
+    assert f"{spec}:1:1: spec.head: the model would have" in refused.stderr
+    assert "the head (1,000 classes) alone has 17.00K" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert validate("--max-params", "none", "--max-macs", "1G").returncode == 0
 
 
-def test_refusal_names_the_head_when_it_holds_most() -> None:
-    text = "name: wide\nstages:\n  - {depth: 1, out_width: 64, stride: 1}\n"
-    text += "head:\n  num_classes: 100000\n"
-    (issue,) = budget_issues(parse_spec(text, source="wide.yaml"), max_params=10**6, max_macs=None)
-    assert issue.path == ("head",)
-    assert "the head alone has 6.50M" in issue.message
+def test_refusal_names_the_stage_when_it_holds_most() -> None:
+    text = "name: deep\nstages:\n  - {depth: 1, out_width: 64, stride: 1}\n"
+    text += "  - {depth: 8, out_width: 512, stride: 2}\nhead: {num_classes: 10}\n"
+    with pytest.raises(SpecError) as err:
+        parse_spec(text, source="deep.yaml", max_params=10**6)
+    (issue,) = err.value.issues
+    assert issue.path == ("stages", 1) and (issue.line, issue.column) == (4, 5)
+    assert "stage stage2 alone has" in issue.message

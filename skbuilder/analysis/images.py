@@ -1,6 +1,8 @@
 """Images as network input: read (matplotlib), resize and centre-crop (torch), normalise.
 
-PNG is read by matplotlib itself; JPEG and other formats go through Pillow when it is installed.
+PNG is read by matplotlib itself; JPEG and other formats go through Pillow (which matplotlib
+installs). Before anything is decoded, the size is read from the file's header and refused
+above ``MAX_PIXELS``: a small compressed file can decode to gigabytes.
 """
 
 from __future__ import annotations
@@ -11,19 +13,22 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from skbuilder.analysis.image_files import MAX_PIXELS, ImageError, first_line, image_size
+from skbuilder.input_file import InputFileError
+
+__all__ = ["MAX_PIXELS", "ImageError", "image_batch", "image_size", "random_batch", "read_image"]
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-class ImageError(ValueError):
-    """The file cannot be read as an image for this network."""
 
 
 def read_image(path: str | Path) -> Tensor:
     """The image at ``path`` as float RGB in [0, 1], shape (3, H, W)."""
     path = Path(path)
-    if not path.is_file():
-        raise ImageError(f"{path}: no such file")
+    try:
+        image_size(path)
+    except InputFileError as exc:
+        raise ImageError(f"{path}: {exc}") from None
     try:
         import numpy as np
         from matplotlib.image import imread
@@ -32,8 +37,7 @@ def read_image(path: str | Path) -> Tensor:
     try:
         array = imread(path)
     except Exception as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ImageError(f"{path}: cannot read image: {reason}") from None
+        raise ImageError(f"{path}: cannot read image: {first_line(exc)}") from None
     if array.dtype.kind in "ui":  # Pillow formats give integers; PNG gives floats in [0, 1]
         image = torch.from_numpy(array.astype("float32") / float(np.iinfo(array.dtype).max))
     else:

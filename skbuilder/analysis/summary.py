@@ -20,6 +20,7 @@ class Row:
     shape: tuple[int, ...]  # output (C, H, W), or (num_classes,) for the head
     params: int
     macs: int
+    acts: int = 0  # output elements of every conv and linear layer, per image
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class Summary:
     @property
     def macs(self) -> int:
         return sum(r.macs for r in self.rows)
+
+    @property
+    def acts(self) -> int:
+        return sum(r.acts for r in self.rows)
 
     def stage_rows(self) -> tuple[Row, ...]:
         return tuple(r for r in self.rows if r.kind not in ("stem", "head"))
@@ -88,5 +93,5 @@ def summarize(spec: NetworkSpec, image_size: int | None = None) -> Summary:
     return Summary(spec.name, network.image.h, tuple(rows))
 
 
-def _pm(cost: Cost) -> tuple[int, int]:
-    return cost.params, cost.macs
+def _pm(cost: Cost) -> tuple[int, int, int]:
+    return cost.params, cost.macs, cost.acts

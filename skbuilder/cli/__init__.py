@@ -1,26 +1,39 @@
 """The ``skbuilder`` command: one module per subcommand, each with ``register`` and ``run``.
 
-Exit codes: 0 ok; 1 the input (spec, file, option value) is wrong, reported without a
-traceback; 2 the command line itself is malformed (argparse).
+Exit statuses (listed in ``docs/errors.md``): 0 ok; 1 the spec has problems, or the network
+cannot do what was asked of it; 2 the command line is malformed or an option is out of range;
+3 a file cannot be read or written; 4 an optional package is missing; 130 interrupted; 141 the
+reader of the output went away (``skbuilder ... | head``). No status comes with a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from skbuilder import __version__
+from skbuilder.atomic_write import OutputFileError
 from skbuilder.blocks.registry import PluginError, load_plugin
 from skbuilder.cli import attention, dump, export, render, schema, summary, validate
-from skbuilder.cli.common import CLIError, add_plugin_argument
+from skbuilder.cli.common import (
+    EXIT_FILE,
+    EXIT_PROBLEM,
+    ArgumentParser,
+    CLIError,
+    add_plugin_argument,
+)
 from skbuilder.spec import SpecError
+from skbuilder.spec.errors import SpecFileError, shown
 
 COMMANDS = (validate, summary, render, attention, export, dump, schema)
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
+MAX_ISSUES_SHOWN = 200
 
 
-def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def make_parser() -> ArgumentParser:
+    parser = ArgumentParser(
         prog="skbuilder",
         description="Build, check and inspect Selective Kernel Networks from YAML specs.",
     )
@@ -32,24 +45,74 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _say(message: str) -> None:
+    """One error for the user on stderr, each line shown safely."""
+    lines = [shown(line, 500) for line in message.splitlines()[:50]] or [""]
+    print("skbuilder: " + "\n".join(lines), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    try:
+        return _run(make_parser().parse_args(argv))
+    except SystemExit:  # argparse: --help, --version, usage errors
+        if not _flushed():
+            return EXIT_BROKEN_PIPE
+        raise
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _flushed() -> bool:
+    """Flush stdout; False (stdout silenced) when its reader has gone."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return False
+    return True
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         for module in [*args.global_plugins, *getattr(args, "plugins", [])]:
             load_plugin(module)
-        return int(args.run(args))
+        status = int(args.run(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
     except SpecError as exc:
-        for issue in exc.issues:
+        for issue in exc.issues[:MAX_ISSUES_SHOWN]:
             print(issue, file=sys.stderr)
+        if len(exc.issues) > MAX_ISSUES_SHOWN:
+            print(f"... and {len(exc.issues) - MAX_ISSUES_SHOWN} more", file=sys.stderr)
+        if isinstance(exc, SpecFileError):
+            return EXIT_FILE
         n = len(exc.issues)
         print(f"skbuilder: {n} problem{'s' if n != 1 else ''} in the spec", file=sys.stderr)
-        return 1
-    except (CLIError, PluginError) as exc:
-        print(f"skbuilder: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_PROBLEM
+    except OutputFileError as exc:
+        _say(str(exc))
+        return EXIT_FILE
+    except CLIError as exc:
+        _say(str(exc))
+        return exc.exit_code
+    except PluginError as exc:
+        _say(str(exc))
+        return EXIT_PROBLEM
     except KeyboardInterrupt:
         print("skbuilder: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush into the closed pipe does
+    not print an 'Exception ignored' message."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests)
+        pass
 
 
 if __name__ == "__main__":

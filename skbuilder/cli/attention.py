@@ -5,16 +5,24 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from skbuilder.atomic_write import safe_file_name
 from skbuilder.cli.common import (
+    MAX_BATCH,
+    MAX_SEED,
     CLIError,
     add_input_size_argument,
+    add_run_arguments,
     add_spec_argument,
     add_weights_arguments,
+    bounded_int,
+    check_run,
     image_size_from_args,
     load_weights_from_args,
-    positive_int,
+    output_path,
+    require_package,
     spec_from_args,
 )
+from skbuilder.spec.errors import shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,16 +40,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--image", metavar="FILE", help="image file (PNG; JPEG with Pillow)")
     source.add_argument("--random", action="store_true", help="a seeded random input batch")
-    p.add_argument("--seed", type=int, default=0, help="seed of --random and of the weights")
     p.add_argument(
-        "--batch", type=positive_int, default=4, metavar="N", help="batch of --random (4)"
+        "--seed",
+        type=bounded_int(0, MAX_SEED),
+        default=0,
+        help="seed of --random and of the weights",
+    )
+    p.add_argument(
+        "--batch",
+        type=bounded_int(1, MAX_BATCH),
+        default=4,
+        metavar="N",
+        help=f"batch of --random, 1 to {MAX_BATCH} (4)",
     )
     add_input_size_argument(p)
+    add_run_arguments(p)
     p.add_argument(
         "-o",
         "--output",
         metavar="OUT.png",
-        help="PNG to write (default: <spec name>-attention.png)",
+        help="PNG to write (default: <spec name>-attention.png in the current folder)",
     )
     p.set_defaults(run=run)
 
@@ -49,20 +67,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     size = image_size_from_args(spec, args)
-    output = Path(args.output or f"{spec.name}-attention.png")
-    if output.suffix.lower() != ".png":
-        raise CLIError(f"{output}: the plot is written as PNG; give a name ending in .png")
-    if not output.parent.is_dir():
-        raise CLIError(f"{output}: the folder {output.parent} does not exist")
-    try:
-        from skbuilder.render.attention_plot import save_attention_plot
-    except ImportError:
-        raise CLIError("plots need matplotlib: pip install 'skbuilder[viz]'") from None
+    # Everything that can be refused is checked before the network is built or run.
+    default = f"{safe_file_name(spec.name, 'spec')}-attention.png"
+    output = output_path(args.output or default, (".png",))
+    require_package("matplotlib.figure", "pip install 'skbuilder[viz]'")
+    check_run(spec, size, 1 if args.image else args.batch, args)
+    from skbuilder.analysis.image_files import ImageError, image_size
+
+    if args.image:
+        try:
+            image_size(args.image)  # the header only: refuses an image too large to decode
+        except ImageError as exc:
+            raise CLIError(str(exc)) from None
     import torch
 
     from skbuilder.analysis.attention import AttentionCapture, stats_table
-    from skbuilder.analysis.images import ImageError, image_batch, random_batch
+    from skbuilder.analysis.images import image_batch, random_batch
     from skbuilder.nn.builder import build_model
+    from skbuilder.render.attention_plot import save_attention_plot
 
     torch.manual_seed(args.seed)
     model = build_model(spec).eval()
@@ -86,5 +108,5 @@ def run(args: argparse.Namespace) -> int:
     title = f"{spec.name}: SK attention at {size}x{size}\n{source}; {weights}"
     print(stats_table(stats))
     save_attention_plot(stats, output, title=title)
-    print(f"wrote {output}")
+    print(f"wrote {shown(output, 200)}")
     return 0

@@ -1,44 +1,130 @@
 """What every subcommand shares: reading the spec argument (with ``--set`` overrides and the
-size budget), atomic output files, and errors meant for the user."""
+size budget), bounded option values, input and output files, and errors meant for the user.
+
+Exit statuses (``docs/errors.md``): 0 ok; 1 the spec has problems, or the network cannot do
+what was asked of it; 2 the command line is malformed or an option is out of its range;
+3 a file cannot be read or written; 4 an optional package the command needs is missing;
+130 interrupted; 141 the reader of the output went away (``| head``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from skbuilder.atomic_write import write_atomic
-from skbuilder.spec import NetworkSpec, load_spec
-from skbuilder.spec.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS
+from skbuilder.atomic_write import check_output_path, write_atomic
+from skbuilder.input_file import InputFileError, check_input_file
+from skbuilder.spec import InputSpec, NetworkSpec, load_spec
+from skbuilder.spec.budget import (
+    DEFAULT_MAX_MACS,
+    DEFAULT_MAX_MEMORY,
+    DEFAULT_MAX_PARAMS,
+    memory_problem,
+)
+from skbuilder.spec.errors import shown
 from skbuilder.text import human
 
 if TYPE_CHECKING:
     from torch import nn
 
+EXIT_PROBLEM, EXIT_USAGE, EXIT_FILE, EXIT_PACKAGE = 1, 2, 3, 4
+
 
 class CLIError(Exception):
-    """A problem with the user's input, printed as one line without a traceback."""
+    """A problem with the user's input, printed without a traceback; exits with status 1."""
 
+    exit_code = EXIT_PROBLEM
+
+
+class FileProblem(CLIError):
+    """An input file cannot be read (missing, a directory, a pipe, a device...)."""
+
+    exit_code = EXIT_FILE
+
+
+class MissingPackage(CLIError):
+    """An optional package the command needs is not installed."""
+
+    exit_code = EXIT_PACKAGE
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, whose error messages echo the user's words safely (truncated,
+    control characters escaped)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(shown(message, 300))
+
+
+# -- bounded option values ------------------------------------------------------------------
 
 _SUFFIXES = {"K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+_COUNT = re.compile(r"[0-9]{1,19}(\.[0-9]{0,19})?([eE]\+?[0-9]{1,2})?")
+MAX_COUNT = 10**18
+MAX_SEED = 2**63 - 1
+
+
+def _field_max(model: type[InputSpec], name: str) -> int:
+    return next(m.le for m in model.model_fields[name].metadata if hasattr(m, "le"))
+
+
+#: ``--input-size`` takes what ``input.image_size`` may be in a spec.
+MAX_INPUT_SIZE = _field_max(InputSpec, "image_size")
+MAX_BATCH = 1024
+
+
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a decimal integer from ``low`` to ``high``. Anything else is a usage
+    error (status 2); no text makes Python convert a huge number."""
+
+    def parse(text: str) -> int:
+        body = text.strip()
+        if not re.fullmatch(r"[-+]?[0-9]+", body, flags=re.ASCII):
+            raise argparse.ArgumentTypeError(
+                f"expected an integer from {low} to {high:,}, got '{shown(text, 40)}'"
+            )
+        digits = body.lstrip("+-").lstrip("0")
+        if len(digits) > len(str(max(abs(low), abs(high)))) or not low <= int(body) <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be from {low} to {high:,}, got {shown(body, 40)}"
+            )
+        return int(body)
+
+    parse.__name__ = "integer"
+    return parse
 
 
 def count(text: str) -> int | None:
-    """``2000000``, ``2M``, ``1.5G`` -> an integer; ``none`` -> no bound."""
+    """``2000000``, ``2M``, ``1.5G`` -> an integer (at most ``MAX_COUNT``); ``none`` -> no
+    bound."""
     if text.strip().lower() == "none":
         return None
     body, scale = text.strip(), 1
     if body[-1:].upper() in _SUFFIXES:
         body, scale = body[:-1], _SUFFIXES[body[-1].upper()]
-    try:
-        value = int(float(body) * scale)
-    except (ValueError, OverflowError):
+    if not _COUNT.fullmatch(body):
         raise argparse.ArgumentTypeError(
-            f"expected a count such as 2000000, 25M, 1.5G or none, got {text!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive count, got {text!r}")
+            f"expected a count such as 2000000, 25M, 1.5G or none, got '{shown(text, 40)}'"
+        )
+    value = int(float(body) * scale)
+    if not 1 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(
+            f"expected a count from 1 to 10^18 (or none), got '{shown(text, 40)}'"
+        )
     return value
+
+
+def stage_ref(text: str) -> str | int:
+    """``--stage``: a 0-based stage index (ASCII digits) or a stage name."""
+    if text.isascii() and text.isdigit():
+        return bounded_int(0, 63)(text)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", text):
+        raise argparse.ArgumentTypeError(f"expected a stage name or index, got '{shown(text, 40)}'")
+    return text
 
 
 def add_plugin_argument(parser: argparse.ArgumentParser, dest: str = "plugins") -> None:
@@ -81,6 +167,45 @@ def add_spec_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The bound on memory of commands that run the network."""
+    parser.add_argument(
+        "--max-memory",
+        type=count,
+        default=DEFAULT_MAX_MEMORY,
+        metavar="BYTES",
+        help="refuse to run when weights and activations could need more bytes "
+        f"(default {human(DEFAULT_MAX_MEMORY)}; none)",
+    )
+
+
+def check_run(spec: NetworkSpec, size: int, batch: int, args: argparse.Namespace) -> None:
+    """Refuse, before anything is built, a run whose memory would pass ``--max-memory``, and
+    input files that cannot be read (``--image``, ``--weights``)."""
+    if problem := memory_problem(spec, size, batch, args.max_memory):
+        raise CLIError(problem)
+    for option in ("image", "weights", "timm_weights"):
+        if path := getattr(args, option, None):
+            checked_input(path, "--" + option.replace("_", "-"))
+
+
+def checked_input(path: str, option: str) -> Path:
+    """``path`` when it is a readable regular file; FileProblem (status 3) otherwise."""
+    try:
+        return check_input_file(path)
+    except InputFileError as exc:
+        raise FileProblem(f"{option} {shown(path, 200)}: {exc}") from None
+
+
+def require_package(module: str, install: str) -> None:
+    """MissingPackage (status 4) unless ``module`` imports."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        package = module.split(".")[0]
+        raise MissingPackage(f"this needs the {package} package: {install}") from None
+
+
 def spec_from_args(args: argparse.Namespace) -> NetworkSpec:
     """The validated spec named on the command line (SpecError on any problem)."""
     return load_spec(
@@ -94,10 +219,11 @@ def spec_from_args(args: argparse.Namespace) -> NetworkSpec:
 def add_input_size_argument(parser: argparse.ArgumentParser, purpose: str = "") -> None:
     parser.add_argument(
         "--input-size",
-        type=positive_int,
+        type=bounded_int(1, MAX_INPUT_SIZE),
         default=None,
         metavar="N",
-        help=f"square input size{purpose} (default: the spec's input.image_size)",
+        help=f"square input size{purpose}, 1 to {MAX_INPUT_SIZE} "
+        "(default: the spec's input.image_size)",
     )
 
 
@@ -147,19 +273,18 @@ def load_weights_from_args(model: nn.Module, args: argparse.Namespace) -> str | 
     return Path(path).name
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+def output_path(text: str, suffixes: tuple[str, ...]) -> Path:
+    """``-o`` checked before any work: a known suffix, and a place where a regular file may be
+    written (status 3 otherwise; see ``atomic_write.check_output_path``)."""
+    path = Path(text)
+    if path.suffix.lower() not in suffixes:
+        raise CLIError(
+            f"-o {shown(text, 200)}: unknown format; use a name ending in {' or '.join(suffixes)}"
+        )
+    check_output_path(path)
+    return path
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all; a failure is the user's to fix."""
-    try:
-        write_atomic(path, text)
-    except OSError as exc:
-        raise CLIError(f"cannot write {path}: {exc.strerror or exc}") from None
+    """Write ``text`` to ``path`` whole or not at all (OutputFileError, status 3, otherwise)."""
+    write_atomic(path, text)

@@ -4,17 +4,22 @@ program (``.pt2``), optionally with weights, optionally checked against eager Py
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from skbuilder.cli.common import (
     CLIError,
     add_input_size_argument,
+    add_run_arguments,
     add_spec_argument,
     add_weights_arguments,
+    check_run,
     image_size_from_args,
     load_weights_from_args,
+    output_path,
+    require_package,
     spec_from_args,
 )
+from skbuilder.interop import EXAMPLE_BATCH
+from skbuilder.spec.errors import shown
 
 FORMATS = {".onnx": "ONNX", ".pt2": "torch.export program"}
 
@@ -25,8 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.onnx or FILE.pt2")
     add_input_size_argument(p, " to trace at")
     add_weights_arguments(p)
+    add_run_arguments(p)
     p.add_argument(
-        "--static-batch", action="store_true", help="fix the batch size at 2 instead of dynamic"
+        "--static-batch",
+        action="store_true",
+        help=f"fix the batch size at {EXAMPLE_BATCH} instead of dynamic",
     )
     p.add_argument(
         "--check",
@@ -37,6 +45,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    output = output_path(args.output, tuple(FORMATS))
+    kind = FORMATS[output.suffix.lower()]
+    if args.check and kind != "ONNX":
+        raise CLIError("--check applies to .onnx output only")
+    spec = spec_from_args(args)
+    size = image_size_from_args(spec, args)
+    # Everything that can be refused is checked before the network is built or traced.
+    if kind == "ONNX":
+        for module in ("onnx", "onnxscript", *(["onnxruntime"] if args.check else [])):
+            require_package(module, "pip install 'skbuilder[onnx]'")
+    check_run(spec, size, EXAMPLE_BATCH, args)
     from skbuilder.interop.export import (
         ExportError,
         example_input,
@@ -46,16 +65,6 @@ def run(args: argparse.Namespace) -> int:
     )
     from skbuilder.nn.builder import build_model
 
-    output = Path(args.output)
-    kind = FORMATS.get(output.suffix.lower())
-    if kind is None:
-        raise CLIError(f"-o {output}: unknown format; use a name ending in .onnx or .pt2")
-    if not output.parent.is_dir():
-        raise CLIError(f"-o {output}: folder {output.parent} does not exist")
-    if args.check and kind != "ONNX":
-        raise CLIError("--check applies to .onnx output only")
-    spec = spec_from_args(args)
-    size = image_size_from_args(spec, args)
     model = build_model(spec).eval()
     load_weights_from_args(model, args)
     try:
@@ -67,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
     except ExportError as exc:
         raise CLIError(str(exc)) from None
     shape = "x".join(str(s) for s in x.shape[1:])
-    batch = "2" if args.static_batch else "any batch"
-    print(f"wrote {output} ({kind}, {batch} x {shape})")
+    batch = str(EXAMPLE_BATCH) if args.static_batch else "any batch"
+    print(f"wrote {shown(output, 200)} ({kind}, {batch} x {shape})")
     if args.check:
         try:
             diff = onnx_max_abs_diff(model, output, x)

@@ -10,8 +10,10 @@ from skbuilder.cli.common import (
     add_spec_argument,
     image_size_from_args,
     spec_from_args,
+    stage_ref,
 )
 from skbuilder.render import FORMATS, LEVELS, DiagramError, diagram, write_diagram
+from skbuilder.spec.errors import shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--stage",
+        type=stage_ref,
         default=None,
         metavar="NAME|INDEX",
         help="stage for --level stage/block, by name or 0-based index (default: first SK stage)",
@@ -49,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
         path = write_diagram(graph, args.output, args.format)
     except DiagramError as exc:
         raise CLIError(str(exc)) from None
-    print(f"wrote {path} ({spec.name}, {args.level} level)")
+    print(f"wrote {shown(path, 200)} ({spec.name}, {args.level} level)")
     return 0

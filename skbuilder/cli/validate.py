@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from skbuilder.cli.common import add_spec_argument, spec_from_args
+from skbuilder.spec.errors import shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,5 +16,5 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
-    print(f"{args.spec}: ok ({spec.name}, {len(spec.stages)} stages)")
+    print(f"{shown(args.spec, 200)}: ok ({spec.name}, {len(spec.stages)} stages)")
     return 0

@@ -1,12 +1,14 @@
 """A built model out of Python: ``torch.export`` programs (``.pt2``) and ONNX files (``.onnx``).
 
 Both trace the model in eval mode (BatchNorm uses its running statistics) with a dynamic batch
-dimension, so one file serves any batch size at the traced image size. Files are written
-atomically: a temp file next to the target, then ``os.replace``.
+dimension, so one file serves any batch size at the traced image size. Both are serialised in
+memory and written by ``write_atomic`` (a temp file next to the target, then ``os.replace``), so
+a full disk is a Python error (``OutputFileError``), never a crash inside the exporter.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import warnings
 from collections.abc import Iterator
@@ -16,19 +18,25 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from skbuilder.atomic_write import atomic_path
+from skbuilder.atomic_write import write_atomic
+from skbuilder.interop import EXAMPLE_BATCH
 
 #: Largest batch the exported programs accept (torch.export needs a bound to reason with).
 MAX_BATCH = 4096
+#: Batch of the random input the model is traced (and checked) with.
 #: ONNX tensor names of the model's input and output.
 INPUT_NAME, OUTPUT_NAME = "image", "logits"
+#: A single-file ONNX model is one protobuf message, which cannot exceed 2 GiB.
+ONNX_MAX_BYTES = 2**31 - 1
 
 
 class ExportError(ValueError):
     """The model cannot be exported as asked (an input size it cannot take, packages missing)."""
 
 
-def example_input(model: nn.Module, input_size: int | None = None, *, batch: int = 2) -> Tensor:
+def example_input(
+    model: nn.Module, input_size: int | None = None, *, batch: int = EXAMPLE_BATCH
+) -> Tensor:
     """A random batch of the shape the model takes; ``input_size`` defaults to the spec's.
 
     Checks the size against the spec's stride rules, so a too-small image is refused up front.
@@ -108,20 +116,24 @@ def export_onnx(
     """Write the model as one self-contained ONNX file (input ``image``, output ``logits``)."""
     _require_onnx_exporter()
     path = Path(path)
+    weights = sum(p.numel() * p.element_size() for p in model.parameters())
+    if weights > ONNX_MAX_BYTES:
+        raise ExportError(
+            f"the weights take {weights:,} bytes; a single ONNX file holds at most 2 GiB"
+        )
     x = example_input(model, input_size)
-    with _eval_mode(model), torch.no_grad(), _quiet_exporter(), atomic_path(path) as tmp:
-        torch.onnx.export(
+    with _eval_mode(model), torch.no_grad(), _quiet_exporter():
+        program = torch.onnx.export(
             model,
             (x,),
-            str(tmp),
             dynamo=True,
-            external_data=False,
             opset_version=opset,
             input_names=[INPUT_NAME],
             output_names=[OUTPUT_NAME],
             dynamic_shapes=_dynamic_batch(dynamic_batch),
             verbose=False,
         )
+    write_atomic(path, program.model_proto.SerializeToString())
     return path
 
 
@@ -135,8 +147,9 @@ def save_program(
     """Write the model's ``torch.export`` program to ``path`` (``.pt2``)."""
     path = Path(path)
     program = export_program(model, input_size, dynamic_batch=dynamic_batch)
-    with atomic_path(path) as tmp:
-        torch.export.save(program, str(tmp))
+    buffer = io.BytesIO()
+    torch.export.save(program, buffer)
+    write_atomic(path, buffer.getvalue())
     return path
 
 

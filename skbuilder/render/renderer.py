@@ -13,7 +13,7 @@ from pathlib import Path
 
 import graphviz
 
-from skbuilder.atomic_write import write_atomic
+from skbuilder.atomic_write import check_output_path, write_atomic
 from skbuilder.render.errors import DiagramError, RendererNotFound
 
 FORMATS = ("svg", "png", "dot")
@@ -96,10 +96,9 @@ def write_diagram(
     fmt: str | None = None,
     renderer: Renderer | None = None,
 ) -> Path:
-    """Render and write to ``path`` atomically (a temporary file renamed into place)."""
+    """Render and write to ``path`` atomically (a temporary file renamed into place);
+    ``OutputFileError`` when it cannot be written there."""
     target = Path(path)
+    check_output_path(target)  # before rendering
     data = render(graph, format_for(target, fmt), renderer)
-    try:
-        return write_atomic(target, data)
-    except OSError as exc:
-        raise DiagramError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return write_atomic(target, data)

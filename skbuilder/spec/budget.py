@@ -4,6 +4,11 @@ The size comes from the analytic walk of the spec, so checking costs microsecond
 whatever the widths and depths. The defaults are generous (2G parameters is about 40x
 SKNet-101's 48.7M; 1T MACs about 118x its 8.45G at 224x224); raise them for deliberately huge
 models.
+
+Commands that run the model also bound its memory at the input size and batch they will run:
+float32 weights plus every activation of a forward pass (the input and the output of every
+convolution and linear layer, as the walk counts them). Inference frees most activations as
+it goes, so this is an upper bound: SKNet-50 at 224x224 counts 69 MB per image.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from skbuilder.text import human
 
 DEFAULT_MAX_PARAMS = 2_000_000_000
 DEFAULT_MAX_MACS = 1_000_000_000_000  # at the spec's input.image_size
+DEFAULT_MAX_MEMORY = 4_000_000_000  # bytes of weights and activations for one run
+BYTES_PER_VALUE = 4  # float32
 
 
 def _parts(network: NetworkWalk) -> list[tuple[tuple[str | int, ...], str, int, int]]:
@@ -24,7 +31,8 @@ def _parts(network: NetworkWalk) -> list[tuple[tuple[str | int, ...], str, int, 
     for stage in network.stages:
         cost = stage.cost
         parts.append((("stages", stage.index), f"stage {stage.name}", cost.params, cost.macs))
-    parts.append((("head",), "the head", network.head_cost.params, network.head_cost.macs))
+    head = f"the head ({network.head.num_classes:,} classes)"
+    parts.append((("head",), head, network.head_cost.params, network.head_cost.macs))
     return parts
 
 
@@ -60,6 +68,28 @@ def budget_issues(
         else:
             issues.append(SpecIssue(path, message, "<spec>", hint=hint))
     return issues
+
+
+def memory_problem(
+    spec: NetworkSpec, image_size: int, batch: int, max_bytes: int | None = DEFAULT_MAX_MEMORY
+) -> str | None:
+    """Why running ``spec`` on ``batch`` images of ``image_size`` would need more than
+    ``max_bytes`` (weights and every activation, as float32), or None."""
+    if max_bytes is None:
+        return None
+    network = walk(spec, image_size)
+    total = network.total()
+    image = spec.input.channels * image_size * image_size
+    weights = BYTES_PER_VALUE * total.params
+    activations = BYTES_PER_VALUE * batch * (image + total.acts)
+    if weights + activations <= max_bytes:
+        return None
+    return (
+        f"running {spec.name} on {batch} image{'s' if batch != 1 else ''} of "
+        f"{image_size}x{image_size} could need {human(weights + activations)}B "
+        f"(weights {human(weights)}B, activations {human(activations)}B), over the limit of "
+        f"{human(max_bytes)}B; lower the batch or the input size, or raise --max-memory"
+    )
 
 
 def check_budget(

@@ -3,38 +3,58 @@
 Mappings merge key by key (the extending file wins); lists and scalars are replaced whole.
 Every value keeps the file and line it came from, so errors point at the right file.
 ``extends`` paths are relative, may not leave the directory of the spec first loaded, and a
-chain may not loop or grow past ``Limits.max_extends``.
+chain may not loop or grow past ``Limits.max_extends``. Problems met while reading a file or
+applying an override are collected in ``Document.issues``, so they are reported with the rest.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from skbuilder.spec.errors import SpecError, SpecIssue
+from skbuilder.input_file import InputFileError, check_input_file, read_input_file, reason
+from skbuilder.spec.errors import SpecError, SpecFileError, SpecIssue, shown
 from skbuilder.spec.limits import DEFAULT_LIMITS, Limits
-from skbuilder.spec.yaml_io import Document, Path_, parse_yaml
+from skbuilder.spec.yaml_io import UNREADABLE, Document, Path_, parse_yaml, read_yaml
 
 EXTENDS = "extends"
 
 
 def read_document(path: Path, source: str, limits: Limits = DEFAULT_LIMITS) -> Document:
-    """Parse one spec file, refusing it unread when it is over the size bound."""
+    """Read and parse one spec file, refusing it unread when it is over the size bound.
+    SpecFileError when the file cannot be read at all (missing, a directory, a pipe, ...)."""
     try:
-        with path.open("rb") as f:
-            raw = f.read(limits.max_bytes + 1)
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise SpecError([SpecIssue((), f"cannot read spec: {reason}", source)]) from None
+        raw = read_input_file(path, limits.max_bytes)
+    except InputFileError as exc:
+        raise SpecFileError([SpecIssue((), f"cannot read spec: {exc}", source)]) from None
     if len(raw) > limits.max_bytes:
-        size = path.stat().st_size
+        try:
+            size = f"{path.stat().st_size:,} bytes"
+        except OSError:
+            size = "more than that"
         raise SpecError(
-            [SpecIssue((), f"the spec is {size:,} bytes, over {limits.max_bytes:,}", source, 1, 1)]
+            [SpecIssue((), f"the spec is {size}, over {limits.max_bytes:,}", source, 1, 1)]
         )
-    return parse_yaml(text, source, limits=limits)
+    return read_yaml(decode_utf8(raw, source), source, limits=limits)
+
+
+def decode_utf8(raw: bytes, source: str) -> str:
+    """``raw`` as UTF-8 text; SpecError at the line and column of the first bad byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = exc.start
+        line = raw.count(b"\n", 0, at) + 1
+        column = len(raw[raw.rfind(b"\n", 0, at) + 1 : at].decode("utf-8")) + 1
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            message = "the spec is UTF-16 (it starts with a UTF-16 byte-order mark)"
+        else:
+            message = f"byte 0x{raw[at]:02x} is not UTF-8"
+        hint = "save the file as UTF-8"
+        raise SpecError([SpecIssue((), message, source, line, column, hint)]) from None
 
 
 def resolve_extends(
@@ -47,47 +67,73 @@ def resolve_extends(
 ) -> Document:
     """``doc`` merged over the spec it extends (recursively). ``root`` bounds where base specs
     may live (default ``base_dir``); ``chain`` holds the files already on the way (``doc``'s own
-    file first), so a cycle is named instead of followed."""
+    file first), so a cycle is named instead of followed. A problem with ``extends`` is raised
+    together with the problems ``doc`` already holds."""
     data = doc.data
     if not isinstance(data, dict) or EXTENDS not in data:
         return doc
+    if data[EXTENDS] is UNREADABLE:
+        raise SpecError(doc.issues)
     root = (root or base_dir).resolve()
-    target, source = _extends_target(doc, base_dir, root, limits, chain)
-    base = read_document(target, source, limits)
-    base = resolve_extends(base, target.parent, root=root, limits=limits, chain=(*chain, target))
-    if not isinstance(base.data, dict):
-        raise SpecError([base.issue((), "a base spec must be a mapping of keys to values")])
+    try:
+        target, source = _extends_target(doc, base_dir, root, limits, chain)
+        try:
+            base = read_document(target, source, limits)
+        except SpecFileError as exc:
+            raise SpecError([_extends_issue(doc, exc.issues[0].message)]) from None
+        base = resolve_extends(
+            base, target.parent, root=root, limits=limits, chain=(*chain, target)
+        )
+        if not isinstance(base.data, dict):
+            issue = base.issue((), "a base spec must be a mapping of keys to values")
+            raise SpecError([*base.issues, issue])
+    except SpecError as exc:
+        raise SpecError([*doc.issues, *exc.issues]) from None
     return merge(base, _without(doc, (EXTENDS,)))
+
+
+def _extends_issue(doc: Document, message: str, hint: str | None = None) -> SpecIssue:
+    return doc.issue((EXTENDS,), message, hint=hint)
 
 
 def _extends_target(
     doc: Document, base_dir: Path, root: Path, limits: Limits, chain: tuple[Path, ...]
 ) -> tuple[Path, str]:
     value = doc.data[EXTENDS]
-    here = (EXTENDS,)
     if not isinstance(value, str) or not value:
-        raise SpecError([doc.issue(here, "`extends` must be a relative path to a spec file")])
+        raise SpecError([_extends_issue(doc, "`extends` must be a relative path to a spec file")])
+    written = f"`extends: {shown(value, 80)}`"
+    if "\0" in value:
+        raise SpecError([_extends_issue(doc, f"{written}: the path contains a NUL character")])
     if Path(value).is_absolute():
-        raise SpecError([doc.issue(here, f"`extends: {value}` must be a relative path")])
-    target = (base_dir / value).resolve()
+        raise SpecError([_extends_issue(doc, f"{written} must be a relative path")])
+    try:
+        target = (base_dir / value).resolve()
+    except RuntimeError:  # Python < 3.13 on a symlink loop (later ones leave it to the stat)
+        message = f"{written}: too many levels of symbolic links"
+        raise SpecError([_extends_issue(doc, message)]) from None
+    except OSError as exc:
+        raise SpecError([_extends_issue(doc, f"{written}: {reason(exc)}")]) from None
     if not target.is_relative_to(root):
         raise SpecError(
             [
-                doc.issue(
-                    here,
-                    f"`extends: {value}` leaves the spec's directory {root}",
+                _extends_issue(
+                    doc,
+                    f"{written} leaves the spec's directory {root}",
                     hint="keep base specs in the same directory or below",
                 )
             ]
         )
     if target in chain:
         names = " -> ".join(p.name for p in [*chain[chain.index(target) :], target])
-        raise SpecError([doc.issue(here, f"`extends` makes a cycle: {names}")])
+        raise SpecError([_extends_issue(doc, f"`extends` makes a cycle: {names}")])
     if len(chain) >= limits.max_extends:
-        raise SpecError([doc.issue(here, f"`extends` chain longer than {limits.max_extends}")])
-    if not target.is_file():
-        raise SpecError([doc.issue(here, f"`extends: {value}`: no such spec file")])
-    source = os.path.normpath(os.path.join(os.path.dirname(doc.origin(here)), value))
+        raise SpecError([_extends_issue(doc, f"`extends` chain longer than {limits.max_extends}")])
+    try:
+        check_input_file(target)
+    except InputFileError as exc:
+        raise SpecError([_extends_issue(doc, f"{written}: {exc}")]) from None
+    source = os.path.normpath(os.path.join(os.path.dirname(doc.origin((EXTENDS,))), value))
     return target, source
 
 
@@ -106,7 +152,7 @@ def _without(doc: Document, path: Path_) -> Document:
     """``doc`` with the value at ``path`` (and its positions) removed."""
     data = dict(doc.data)
     data.pop(path[0], None)
-    out = Document(data, doc.source)
+    out = Document(data, doc.source, issues=list(doc.issues))
     _copy_positions(doc, out, keep=lambda p: not _under(p, {path}))
     return out
 
@@ -132,7 +178,7 @@ def merge(base: Document, over: Document) -> Document:
         replaced.add(path)
         return b
 
-    out = Document(walk(base.data, over.data, ()), over.source)
+    out = Document(walk(base.data, over.data, ()), over.source, issues=[*base.issues, *over.issues])
     _copy_positions(base, out, keep=lambda p: not _under(p, replaced))
     _copy_positions(over, out, keep=lambda p: True)
     return out
@@ -142,16 +188,24 @@ def merge(base: Document, over: Document) -> Document:
 
 
 def parse_override_path(text: str) -> Path_:
-    """``stages.2.depth`` -> ``("stages", 2, "depth")``."""
-    return tuple(int(p) if p.isdigit() else p for p in text.split("."))
+    """``stages.2.depth`` -> ``("stages", 2, "depth")`` (ASCII digits are list indices)."""
+    return tuple(_index(p) for p in text.split("."))
+
+
+def _index(part: str) -> str | int:
+    return int(part) if part.isascii() and part.isdigit() and len(part) <= 9 else part
 
 
 def apply_overrides(
     doc: Document, overrides: Iterable[str], *, limits: Limits = DEFAULT_LIMITS
 ) -> Document:
-    """Each ``path=value`` (value in YAML) set into ``doc``, in order; errors name the override."""
+    """Each ``path=value`` (value in YAML) set into ``doc``, in order. An override that fails is
+    left out and its problem added to ``doc.issues``, naming the override."""
     for text in overrides:
-        doc = _apply_override(doc, text, limits)
+        try:
+            doc = _apply_override(doc, text, limits)
+        except SpecError as exc:
+            doc = dataclasses.replace(doc, issues=[*doc.issues, *exc.issues])
     return doc
 
 
@@ -174,7 +228,7 @@ def _apply_override(doc: Document, text: str, limits: Limits) -> Document:
     last = _check_step(container, path[-1], (*done, path[-1]), source)
     path = (*done, last)
     container[last] = value.data
-    out = Document(doc.data, doc.source)
+    out = Document(doc.data, doc.source, issues=list(doc.issues))
     replaced = {created[0] if created else path}
     _copy_positions(doc, out, keep=lambda p: not _under(p, replaced))
     _copy_positions(value, out, keep=lambda p: True, prefix=path)

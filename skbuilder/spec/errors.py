@@ -1,13 +1,40 @@
-"""The one exception a spec can raise, carrying every problem with its place in the file."""
+"""The one exception a spec can raise, carrying every problem with its place in the file, and
+the one sanitiser for user text that is echoed back (names, keys, values, paths)."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+#: Unicode categories that can move the cursor, hide text or reorder it on a terminal:
+#: controls (ESC, NUL, CR...), format characters (bidi overrides, zero-width), separators,
+#: surrogates (undecodable bytes) and unassigned code points.
+_UNSAFE = {"Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn"}
+
+
+def _escaped(char: str) -> str:
+    if unicodedata.category(char) not in _UNSAFE:
+        return char
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def shown(text: object, limit: int = 80) -> str:
+    """``text`` safe to echo on a terminal: at most ``limit`` characters (the rest counted, not
+    printed) and every control, format or undecodable character written as an escape
+    (``\\x1b``), so a name or key cannot rewrite the screen or flood it."""
+    text = text if isinstance(text, str) else str(text)
+    head = "".join(_escaped(c) for c in text[:limit])
+    return head if len(text) <= limit else f"{head}... ({len(text):,} characters)"
 
 
 def format_path(path: tuple[str | int, ...]) -> str:
-    """``("stages", 2, "sk", "G")`` -> ``spec.stages.2.sk.G``."""
-    return ".".join(["spec", *(str(p) for p in path)])
+    """``("stages", 2, "sk", "G")`` -> ``spec.stages.2.sk.G`` (each key shown safely)."""
+    return ".".join(["spec", *(shown(p, 40) for p in path)])
 
 
 @dataclass(frozen=True)
@@ -28,8 +55,11 @@ class SpecIssue:
         return f"{self.source}:{self.line}:{self.column}"
 
     def __str__(self) -> str:
-        hint = f"; {self.hint}" if self.hint else ""
-        return f"{self.location}: {format_path(self.path)}: {self.message}{hint}"
+        hint = f"; {shown(self.hint, 300)}" if self.hint else ""
+        where = shown(self.source, 200)
+        if self.line is not None:
+            where += f":{self.line}:{self.column}"
+        return f"{where}: {format_path(self.path)}: {shown(self.message, 500)}{hint}"
 
 
 class SpecError(ValueError):
@@ -40,3 +70,8 @@ class SpecError(ValueError):
             sorted(issues, key=lambda i: (i.source, i.line or 0, i.column or 0))
         )
         super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class SpecFileError(SpecError):
+    """The spec file named by the caller could not be read at all (missing, a directory, a
+    device or pipe, no permission): nothing in it was checked."""

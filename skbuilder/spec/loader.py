@@ -19,11 +19,11 @@ from pydantic import BaseModel, ValidationError
 
 from skbuilder.spec.budget import budget_issues
 from skbuilder.spec.compose import apply_overrides, read_document, resolve_extends
-from skbuilder.spec.errors import SpecError, SpecIssue
+from skbuilder.spec.errors import SpecError, SpecIssue, shown
 from skbuilder.spec.limits import DEFAULT_LIMITS, Limits
 from skbuilder.spec.messages import close_match, describe, literal_choices
 from skbuilder.spec.schema import NetworkSpec
-from skbuilder.spec.yaml_io import Document, Path_, parse_yaml
+from skbuilder.spec.yaml_io import UNREADABLE, Document, Path_, parse_yaml, read_yaml
 
 __all__ = [
     "Document",
@@ -108,10 +108,20 @@ def _where_set(doc: Document, path: Path_) -> Path_:
 # -- validation -----------------------------------------------------------------------------
 
 
+def _schema_errors(exc: ValidationError) -> list[Any]:
+    """The errors of ``exc`` except those about values the reader could not read (their
+    problem is already in ``Document.issues``)."""
+    return [
+        e
+        for e in exc.errors(include_url=False)
+        if e.get("input") is not UNREADABLE or e["type"] == "extra_forbidden"
+    ]
+
+
 def validation_issues(exc: ValidationError, doc: Document) -> list[SpecIssue]:
     """Every error of a pydantic ValidationError, at its place in ``doc``."""
     issues: list[SpecIssue] = []
-    for err in exc.errors(include_url=False):
+    for err in _schema_errors(exc):
         kind = err["type"]
         ctx = err.get("ctx") or {}
         base = _data_path(doc.data, err["loc"])
@@ -123,7 +133,7 @@ def validation_issues(exc: ValidationError, doc: Document) -> list[SpecIssue]:
             issues.append(
                 doc.issue(
                     base,
-                    f"unknown key {base[-1]!r}",
+                    f"unknown key '{shown(base[-1], 40)}'",
                     hint=_field_hint(base[:-1], str(base[-1])),
                     key=True,
                 )
@@ -147,6 +157,9 @@ def _rules_beside(exc: ValidationError, doc: Document) -> list[SpecIssue]:
     data = copy.deepcopy(dict(doc.data))
     for err in exc.errors(include_url=False):
         path = _data_path(doc.data, err["loc"])
+        if err.get("input") is UNREADABLE and path and path[0] in RULE_FREE_FIELDS:
+            data[path[0]] = RULE_FREE_FIELDS[path[0]]
+            continue
         if err["type"] == "spec_rules" or not path:
             return []
         if err["type"] == "extra_forbidden":
@@ -175,15 +188,22 @@ def _delete(data: Any, path: Path_) -> bool:
 
 
 def validate_document(doc: Document) -> NetworkSpec:
-    """Positioned data -> NetworkSpec, or SpecError with every problem at its place."""
+    """Positioned data -> NetworkSpec, or SpecError with every problem at its place: the
+    reader's (``doc.issues``) and the schema's together."""
+    if doc.data is UNREADABLE:
+        raise SpecError(doc.issues)
     if not isinstance(doc.data, Mapping):
-        raise SpecError([doc.issue((), "a spec must be a mapping of keys to values")])
+        raise SpecError([*doc.issues, doc.issue((), "a spec must be a mapping of keys to values")])
     try:
-        return NetworkSpec.model_validate(doc.data)
+        spec = NetworkSpec.model_validate(doc.data)
     except ValidationError as exc:
-        raise SpecError(validation_issues(exc, doc) + _rules_beside(exc, doc)) from None
+        issues = validation_issues(exc, doc) + _rules_beside(exc, doc)
+        raise SpecError([*doc.issues, *issues]) from None
     except RecursionError:
         raise SpecError([doc.issue((), "the spec is nested too deeply")]) from None
+    if doc.issues:
+        raise SpecError(doc.issues)
+    return spec
 
 
 def _finish(
@@ -221,7 +241,7 @@ def parse_spec(
     """A spec from YAML text. ``extends:`` is resolved in ``base_dir`` (default: the current
     directory); ``overrides`` are ``path=value`` strings; ``max_params``/``max_macs`` refuse a
     spec whose model would be larger. Raises SpecError listing every problem."""
-    doc = parse_yaml(text, source, limits=limits)
+    doc = read_yaml(text, source, limits=limits)
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     return _finish(doc, base, (), overrides, limits, max_params, max_macs)
 

@@ -8,8 +8,12 @@ to write what was meant.
 from __future__ import annotations
 
 import difflib
+import math
 import typing
 from typing import Any
+
+from skbuilder.spec.errors import shown as safe
+from skbuilder.spec.schema import VISIBLE_TEXT
 
 _EXPECTED = {
     "int_type": "an integer",
@@ -49,32 +53,42 @@ def yaml_word(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _number_text(text: str) -> float | None:
+def _number_text(text: str) -> int | float | None:
+    """The number a string spells in Python's terms (``1e-3``, ``0o17``, ``0x1F``), or None."""
+    if len(text) > 40:
+        return None
     try:
-        return float(text)
+        return int(text, 0)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
 
 
 def yaml_hint(expected: str, value: Any, raw: tuple[str, str | None] | None) -> str | None:
     """How to write ``expected`` when YAML read ``raw`` (text, quoting style) as ``value``."""
     text, style = raw if raw else (None, None)
+    written = safe(text, 40) if text else ""
     quoted = style in ("'", '"')
     if value is None:
         return f"the value is empty (YAML null); write {expected}"
     if isinstance(value, bool) and expected in ("an integer", "a number") and text:
-        return f"YAML reads `{text}` as the boolean {yaml_word(value)}; write a number"
+        return f"YAML reads `{written}` as the boolean {yaml_word(value)}; write a number"
     if not isinstance(value, str) and expected == "a string" and text:
-        return f"YAML reads `{text}` as {yaml_word(value)}; quote it: '{text}'"
+        return f"YAML reads `{written}` as {yaml_word(value)}; quote it: '{written}'"
     if isinstance(value, str) and expected in ("an integer", "a number"):
         number = _number_text(value)
         if number is None:
             return None
         if quoted:
             return "remove the quotes: quoted values are strings"
-        if expected == "an integer" and number.is_integer():
-            return f"YAML 1.1 reads `{text}` as a string; write {int(number)}"
-        return f"YAML 1.1 reads `{text}` as a string (a float needs a dot); write {number!r}"
+        if isinstance(number, int) or (expected == "an integer" and number.is_integer()):
+            return f"YAML 1.1 reads `{written}` as a string; write {int(number)}"
+        why = "" if "." in value else " (a float needs a dot)"
+        return f"YAML 1.1 reads `{written}` as a string{why}; write {number!r}"
     if isinstance(value, float) and expected == "an integer" and value.is_integer():
         return f"write {int(value)}"
     if isinstance(value, str) and expected == "true or false":
@@ -95,7 +109,7 @@ def literal_choices(annotation: Any) -> tuple[Any, ...]:
 
 def close_match(word: Any, choices: typing.Iterable[Any]) -> str | None:
     """``did you mean `x`?`` for the closest of ``choices``, if any is close."""
-    if not isinstance(word, str):
+    if not isinstance(word, str) or len(word) > 100:
         return None
     names = [str(c) for c in choices]
     same_case = [n for n in names if n.lower() == word.lower()]
@@ -108,7 +122,11 @@ def describe(
 ) -> tuple[str, str | None]:
     """(message, hint) for one pydantic error (not ``missing``/``extra_forbidden``)."""
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
-    shown = f"`{raw[0]}`" if raw and raw[0] and not isinstance(value, str) else yaml_word(value)
+    shown = (
+        f"`{safe(raw[0], 40)}`"
+        if raw and raw[0] and not isinstance(value, str)
+        else yaml_word(value)
+    )
     if kind in _EXPECTED:
         expected = _EXPECTED[kind]
         return f"expected {expected}, got {shown}", yaml_hint(expected, value, raw)
@@ -125,6 +143,11 @@ def describe(
         word = "at least" if kind == "string_too_short" else "at most"
         limit = ctx.get("min_length" if kind == "string_too_short" else "max_length")
         return f"must be {word} {limit} characters long", None
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == VISIBLE_TEXT:
+        return (
+            f"{shown} holds control or invisible characters",
+            "a name is printed and used in file names; use visible characters only",
+        )
     if kind == "string_pattern_mismatch":
         return (
             f"{shown} is not a valid name",

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from skbuilder.blocks.cost import conv_out_size
@@ -24,8 +24,21 @@ from skbuilder.blocks.settings import Attention, AttentionSpec, BAMSpec, Setting
 
 Width = Annotated[int, Field(ge=1, le=65536)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+#: The network's name is echoed to terminals and used in file names: no control characters
+#: (escape sequences), line breaks, or invisible format characters (bidi overrides, zero widths).
+VISIBLE_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]*$"
 
 _Model = Settings
+
+
+def _exact_int(value: Any) -> Any:
+    """A literal matches by equality, so ``2.0`` and ``true`` would pass as 2 and 1."""
+    if type(value) is not int:
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+Stride = Annotated[Literal[1, 2], BeforeValidator(_exact_int)]
 
 
 class InputSpec(_Model):
@@ -44,7 +57,7 @@ class StemSpec(_Model):
 
     kind: Literal["classic", "deep", "conv3x3"] = "classic"
     width: Width = Field(64, description="output channels of the stem")
-    stride: Literal[1, 2] = Field(2, description="stride of the stem's first conv")
+    stride: Stride = Field(2, description="stride of the stem's first conv")
     pool: bool = Field(True, description="3x3 stride-2 max-pool after the convs")
 
 
@@ -57,7 +70,7 @@ class StageSpec(_Model):
         None, description="width inside the block (bottleneck width); default out_width"
     )
     out_width: Width = Field(description="output channels of every block of the stage")
-    stride: Literal[1, 2] = Field(description="stride of the stage's first block")
+    stride: Stride = Field(description="stride of the stage's first block")
     block: str = Field("sk_bottleneck", description="registered block kind")
     sk: SKSpec | None = Field(None, description="overrides of the network's SK parameters")
     attention: Attention | None = Field(
@@ -110,7 +123,15 @@ class BlockPlan:
 class NetworkSpec(_Model):
     """A whole network: input, stem, SK defaults, stages, head."""
 
-    name: Annotated[str, Field(min_length=1, max_length=128)]
+    name: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=128,
+            pattern=VISIBLE_TEXT,
+            description="network name; printed and used in file names, so no control characters",
+        ),
+    ]
     description: str | None = Field(None, max_length=4096)
     input: InputSpec = InputSpec()
     stem: StemSpec = StemSpec()

@@ -12,6 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from skbuilder.atomic_write import atomic_path
+from skbuilder.input_file import InputFileError, check_input_file
 from skbuilder.interop.weights.errors import WeightFileError
 
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
@@ -38,8 +39,10 @@ def load_state_dict_file(path: str | Path) -> dict[str, Tensor]:
     a ``module.`` prefix that every key shares (DistributedDataParallel) is dropped.
     """
     path = Path(path)
-    if not path.is_file():
-        raise WeightFileError(f"{path}: no such file")
+    try:
+        check_input_file(path)
+    except InputFileError as exc:
+        raise WeightFileError(f"{path}: {exc}") from None
     suffix = path.suffix.lower()
     if suffix == SAFETENSORS_SUFFIX:
         reader = _safetensors_torch()
