@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 from skbuilder import __version__
 from skbuilder.blocks.registry import PluginError, load_plugin
-from skbuilder.cli import attention, dump, export, render, schema, summary, validate
+from skbuilder.cli import attention, catalogue, dump, export, render, schema, summary, validate
 from skbuilder.cli.common import CLIError, add_plugin_argument
 from skbuilder.spec import SpecError
 
-COMMANDS = (validate, summary, render, attention, export, dump, schema)
+COMMANDS = (catalogue, validate, summary, render, attention, export, dump, schema)
 
 
 def make_parser() -> argparse.ArgumentParser:

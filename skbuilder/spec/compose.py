@@ -3,7 +3,8 @@
 Mappings merge key by key (the extending file wins); lists and scalars are replaced whole.
 Every value keeps the file and line it came from, so errors point at the right file.
 ``extends`` paths are relative, may not leave the directory of the spec first loaded, and a
-chain may not loop or grow past ``Limits.max_extends``.
+chain may not loop or grow past ``Limits.max_extends``. ``extends`` may also name a shipped spec
+(``extends: sknet50``) when no file of that name exists; its own bases then live beside it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 from skbuilder.spec.errors import SpecError, SpecIssue
 from skbuilder.spec.limits import DEFAULT_LIMITS, Limits
+from skbuilder.spec.messages import close_match
+from skbuilder.spec.shipped import shipped_root, shipped_spec, shipped_specs
 from skbuilder.spec.yaml_io import Document, Path_, parse_yaml
 
 EXTENDS = "extends"
@@ -54,7 +57,10 @@ def resolve_extends(
     root = (root or base_dir).resolve()
     target, source = _extends_target(doc, base_dir, root, limits, chain)
     base = read_document(target, source, limits)
-    base = resolve_extends(base, target.parent, root=root, limits=limits, chain=(*chain, target))
+    base_root = root if target.is_relative_to(root) else shipped_root(target.parent)
+    base = resolve_extends(
+        base, target.parent, root=base_root, limits=limits, chain=(*chain, target)
+    )
     if not isinstance(base.data, dict):
         raise SpecError([base.issue((), "a base spec must be a mapping of keys to values")])
     return merge(base, _without(doc, (EXTENDS,)))
@@ -70,7 +76,10 @@ def _extends_target(
     if Path(value).is_absolute():
         raise SpecError([doc.issue(here, f"`extends: {value}` must be a relative path")])
     target = (base_dir / value).resolve()
-    if not target.is_relative_to(root):
+    shipped = None if target.exists() else shipped_spec(value)
+    if shipped is not None:
+        target = shipped
+    elif not target.is_relative_to(root):
         raise SpecError(
             [
                 doc.issue(
@@ -86,7 +95,10 @@ def _extends_target(
     if len(chain) >= limits.max_extends:
         raise SpecError([doc.issue(here, f"`extends` chain longer than {limits.max_extends}")])
     if not target.is_file():
-        raise SpecError([doc.issue(here, f"`extends: {value}`: no such spec file")])
+        hint = close_match(value, shipped_specs())
+        raise SpecError([doc.issue(here, f"`extends: {value}`: no such spec file", hint=hint)])
+    if shipped is not None:
+        return target, str(target)
     source = os.path.normpath(os.path.join(os.path.dirname(doc.origin(here)), value))
     return target, source
 
