@@ -1,19 +1,115 @@
-"""``skbuilder validate SPEC``: check a spec, print every problem with its place."""
+"""``skbuilder validate SPEC...``: check specs, print every problem with its place.
+
+One line per spec that passes (stdout) and per problem (stderr, ``FILE:LINE:COL: spec.path:
+message; hint``); the status is 1 when any spec has a problem. ``--format json`` prints the
+same as one JSON document on stdout, for editors and CI.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
 
-from skbuilder.cli.common import add_spec_argument, spec_from_args
+from skbuilder.cli.common import add_spec_argument
+from skbuilder.spec import SpecError, SpecIssue
+from skbuilder.spec.errors import format_path
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One spec argument: what it named and, if it loaded, its name and number of stages."""
+
+    spec: str
+    name: str | None = None
+    stages: int | None = None
+    issues: tuple[SpecIssue, ...] = ()
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check a spec and report every problem")
-    add_spec_argument(p)
+    p = sub.add_parser(
+        "validate",
+        help="check specs and report every problem",
+        description="Check each spec (files or shipped names, e.g. specs/*.yaml) and report "
+        "every problem; exit status 1 when any spec has one.",
+    )
+    add_spec_argument(p, many=True)
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: one line per spec or problem (default); json: one document on stdout",
+    )
     p.set_defaults(run=run)
 
 
+def check(ref: str, args: argparse.Namespace) -> Checked:
+    """Load one spec with the command's options; its problems instead of an exception."""
+    from skbuilder.cli.common import spec_from_args
+
+    try:
+        spec = spec_from_args(argparse.Namespace(**{**vars(args), "spec": ref}))
+    except SpecError as exc:
+        return Checked(ref, issues=exc.issues)
+    return Checked(ref, spec.name, len(spec.stages))
+
+
 def run(args: argparse.Namespace) -> int:
-    spec = spec_from_args(args)
-    print(f"{args.spec}: ok ({spec.name}, {len(spec.stages)} stages)")
-    return 0
+    results = [check(ref, args) for ref in args.spec]
+    if args.format == "json":
+        print(json.dumps(as_json(results), indent=2))
+    else:
+        for result in results:
+            _print_text(result)
+        _print_tally(results)
+    return 1 if any(r.issues for r in results) else 0
+
+
+def issue_json(issue: SpecIssue) -> dict[str, Any]:
+    """A problem as data: file, 1-based line and column (null when unknown), path, message, hint."""
+    return {
+        "file": issue.source,
+        "line": issue.line,
+        "column": issue.column,
+        "path": format_path(issue.path),
+        "message": issue.message,
+        "hint": issue.hint,
+    }
+
+
+def as_json(results: list[Checked]) -> dict[str, Any]:
+    return {
+        "ok": not any(r.issues for r in results),
+        "specs": [
+            {
+                "spec": r.spec,
+                "ok": not r.issues,
+                "name": r.name,
+                "stages": r.stages,
+                "problems": [issue_json(i) for i in r.issues],
+            }
+            for r in results
+        ],
+    }
+
+
+def _print_text(result: Checked) -> None:
+    if not result.issues:
+        print(f"{result.spec}: ok ({result.name}, {result.stages} stages)", flush=True)
+        return
+    for issue in result.issues:
+        print(issue, file=sys.stderr, flush=True)
+
+
+def _print_tally(results: list[Checked]) -> None:
+    failed = [r for r in results if r.issues]
+    if not failed:
+        return
+    n = sum(len(r.issues) for r in failed)
+    problems = f"{n} problem{'s' if n != 1 else ''}"
+    if len(results) == 1:
+        print(f"skbuilder: {problems} in the spec", file=sys.stderr)
+    else:
+        print(f"skbuilder: {problems} in {len(failed)} of {len(results)} specs", file=sys.stderr)
