@@ -47,6 +47,30 @@ def test_per_stage_settings_and_plain_blocks() -> None:
     ]
 
 
+def test_attention_kinds_and_bam() -> None:
+    spec = spec_from_dict(
+        {
+            "name": "gates",
+            "sk": {"G": 4},
+            "stages": [
+                {"depth": 1, "mid_width": 16, "out_width": 32, "stride": 1, "attention": "se"},
+                {"depth": 1, "mid_width": 16, "out_width": 32, "stride": 2, "attention": "cbam"},
+                {"depth": 1, "mid_width": 16, "out_width": 32, "stride": 2, "bam": {}},
+                {
+                    "depth": 1,
+                    "mid_width": 16,
+                    "out_width": 32,
+                    "stride": 1,
+                    "sk": {"select": "sum"},
+                },
+            ],
+        }
+    )
+    rows = stages_of(spec)
+    assert [r.attention for r in rows] == ["se", "cbam", "sk + bam", "none"]
+    assert [r.branches for r in rows] == ["-", "-", "2 (3, 5)", "2 (3, 5)"]
+
+
 def test_a_module_block_without_a_description_shows_what_is_known() -> None:
     from torch import nn
 

@@ -26,7 +26,7 @@ class Row:
     shape: tuple[int, ...]  # output (C, H, W), or (num_classes,) for the head
     params: int
     macs: int
-    attention: str = ""  # "sk", "none"; empty for the stem and head
+    attention: str = ""  # "sk", "se", "cbam", "none" (+ " + bam"); empty for the stem and head
     branches: str = ""  # SK branches: "2 (3, 5)" is M=2 with kernels 3 and 5; "-" for none
     groups: str = ""  # largest G of the block's convolutions; "-" when unknown
 
@@ -84,7 +84,7 @@ def summarize(spec: NetworkSpec, image_size: int | None = None) -> Summary:
                 stage.spec.depth,
                 (y.c, y.h, y.w),
                 *_pm(stage.cost),
-                *_block_traits(get_block(first.plan.kind), first),
+                *_block_traits(get_block(first.plan.kind), first, bam=stage.after is not None),
             )
         )
     rows.append(Row("head", "head", 0, (network.out.c,), *_pm(network.head_cost)))
@@ -96,21 +96,24 @@ def _pm(cost: Cost) -> tuple[int, int]:
 
 
 def attention_kind(kind: BlockKind, step: BlockStep) -> str:
-    """The attention a block applies, by name: ``sk`` when it selects between SK branches,
-    else ``none``. New attention kinds are named here."""
-    return "sk" if kind.uses_sk(*step.args) else "none"
+    """The attention a block applies, by name (``sk``, ``se``, ``cbam``, ``none``): the spec's
+    or the kind's default; SK branches that are summed rather than selected are ``none``."""
+    name = kind.attention_of(step.plan.params).kind
+    return "none" if name == "sk" and not kind.uses_sk(*step.args) else name
 
 
-def _block_traits(kind: BlockKind, step: BlockStep) -> tuple[str, str, str]:
-    """(attention, branches, groups) of a block, read from its description."""
+def _block_traits(kind: BlockKind, step: BlockStep, *, bam: bool) -> tuple[str, str, str]:
+    """(attention, branches, groups) of a stage's blocks, read from their description; a BAM
+    after the stage is named with the attention."""
+    attention = attention_kind(kind, step) + (" + bam" if bam else "")
     try:
         ops: list[Op] = list(walk_ops(kind.layout(*step.args)))
     except NotImplementedError:  # a module block that describes no layout
-        return attention_kind(kind, step), "-", "-"
+        return attention, "-", "-"
     sks = [op for op in ops if isinstance(op, SK)]
     branches = "-"
     if sks:
         sk = sks[0].sk
         branches = f"{sk.M} ({', '.join(str(b.field) for b in sk.split_convs())})"
     groups = max((op.groups for op in ops if isinstance(op, Conv)), default=None)
-    return attention_kind(kind, step), branches, "-" if groups is None else str(groups)
+    return attention, branches, "-" if groups is None else str(groups)
