@@ -30,8 +30,9 @@ class Op:
     shape: str = "box"
 
 
-#: Fills from ColorBrewer's qualitative Set3, white for sums and products, each with a darker
-#: border of its hue; every pair of fills differs by a CIEDE2000 distance of at least 12.
+#: Fills from ColorBrewer's qualitative Set3 (grey tensors, tan pooling and white sums and
+#: products besides), each with a darker border of its hue; every pair of fills differs by a
+#: CIEDE2000 distance of at least 12 (tests/test_diagrams.py).
 OPS: dict[str, Op] = {
     "io": Op("#bdbdbd", "#636363", "input / output tensor", "box"),
     "conv": Op("#80b1d3", "#3f6e91", "convolution + BN (+ ReLU)"),
