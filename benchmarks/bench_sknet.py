@@ -22,8 +22,9 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from skbuilder import build_model, load_spec
+from skbuilder import build_model, load_spec, progress
 from skbuilder.interop.fusion import fuse_for_inference
+from skbuilder.native_stderr import without_profiler_chatter
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 TIMM_SKNET50 = "skresnext50_32x4d"
@@ -67,18 +68,21 @@ def train_step(
 
 
 def time_interleaved(
-    steps: dict[str, Callable[[], object]], *, repeats: int, warmup: int = 1
+    steps: dict[str, Callable[[], object]], *, repeats: int, warmup: int = 1, desc: str = "timing"
 ) -> dict[str, list[float]]:
     """Seconds per call of every step, measured round-robin: each round runs every step once."""
-    for _ in range(warmup):
-        for step in steps.values():
-            step()
     times: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
+    with progress.bar(desc=desc, total=(warmup + repeats) * len(steps), unit="step") as shown:
+        for _ in range(warmup):
+            for step in steps.values():
+                step()
+                shown.update(1)
+        for _ in range(repeats):
+            for name, step in steps.items():
+                start = time.perf_counter()
+                step()
+                times[name].append(time.perf_counter() - start)
+                shown.update(1)
     return times
 
 
@@ -106,7 +110,10 @@ def allocator_peak_bytes(step: Callable[[], object]) -> int | None:
     profiler's allocation events; None where the profiler does not expose them."""
     from torch.profiler import ProfilerActivity, profile
 
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+    with (
+        without_profiler_chatter(),
+        profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof,
+    ):
         step()
     results = getattr(prof.profiler, "kineto_results", None)
     if results is None:
@@ -239,7 +246,8 @@ def run(args: argparse.Namespace, print_line: Callable[[str], None] = print) -> 
                 " (above weights and gradients)"
             )
             target = torch.zeros(args.batch, dtype=torch.long)
-            for name, model in trained.items():
+            lines = []  # printed after the progress bar is gone
+            for name, model in progress.bar(trained.items(), desc="memory", unit="model"):
                 xin = x.contiguous(memory_format=torch.channels_last) if name.endswith("CL") else x
                 step = train_step(model, xin, target, keep_grads=True)
                 saved = saved_tensor_bytes(model, step)  # also leaves every gradient allocated
@@ -251,10 +259,15 @@ def run(args: argparse.Namespace, print_line: Callable[[str], None] = print) -> 
                     line += f"{peak / MIB:.1f}"
                 else:
                     line += "n/a"
+                lines.append(line)
+            for line in lines:
                 print_line(line)
 
         builds = construction_steps(args.build_spec, timm)
-        build_medians = median_rows(time_interleaved(builds, repeats=args.build_repeats, warmup=1))
+        build_times = time_interleaved(
+            builds, repeats=args.build_repeats, warmup=1, desc="construction"
+        )
+        build_medians = median_rows(build_times)
         results.update(build_medians)
         print_line("construction (median)")
         names = list(build_medians)

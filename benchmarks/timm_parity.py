@@ -16,7 +16,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from skbuilder import build_model  # noqa: E402
+from skbuilder import build_model, progress  # noqa: E402
 from skbuilder.interop.weights import import_timm_state_dict  # noqa: E402
 
 PAIRS = [
@@ -49,7 +49,8 @@ def main() -> None:
     header = ("timm model", "spec", "timm params", "our params")
     header += ("max |out|", "max |diff|", "relative")
     print("{:<18} {:<11} {:>12} {:>12} {:>10} {:>10} {:>9}".format(*header))
-    for timm_name, spec_name in PAIRS:
+    rows = []  # printed after the progress bar is gone
+    for timm_name, spec_name in progress.bar(PAIRS, desc="models", unit="model"):
         theirs = timm.create_model(timm_name, pretrained=False).eval()
         randomise_norms(theirs)
         ours = build_model(ROOT / "specs" / f"{spec_name}.yaml").eval()
@@ -61,10 +62,11 @@ def main() -> None:
         n_theirs = sum(p.numel() for p in theirs.parameters())
         n_ours = sum(p.numel() for p in ours.parameters())
         scale = expected.abs().max().item()
-        print(
+        rows.append(
             f"{timm_name:<18} {spec_name:<11} {n_theirs:>12,} {n_ours:>12,} "
             f"{scale:>10.3g} {diff:>10.2e} {diff / scale:>9.1e}"
         )
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+import struct
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -16,6 +18,7 @@ from skbuilder.render import (
     Renderer,
     RendererNotFound,
     block_diagram,
+    diagram,
     find_renderer,
     network_diagram,
     render,
@@ -24,6 +27,7 @@ from skbuilder.render import (
     write_diagram,
 )
 from skbuilder.render import renderer as render_module
+from skbuilder.render.style import OPS
 from skbuilder.spec import NetworkSpec, load_spec, spec_from_dict
 
 needs_renderer = pytest.mark.skipif(
@@ -177,10 +181,51 @@ def test_projection_shortcut_when_shape_changes() -> None:
 
 def test_stage_level_expands_every_block() -> None:
     spec = five_stage_m3()
-    dot = stage_diagram(spec, "stage5").source
+    dot = stage_diagram(spec, "stage5", expand=True).source
     assert len(re.findall(r"subgraph cluster_block\d+ ", dot)) == 4
     assert count_nodes(dot, r"b\d_conv2_branch\d") == 4 * 3
     assert count_nodes(dot, r"b\d_conv2_softmax") == 4
+    shallow = stage_diagram(spec, "stage3").source  # three blocks: drawn in full by default
+    assert len(re.findall(r"subgraph cluster_block\d+ ", shallow)) == 3 and "rest" not in shallow
+
+
+def test_a_deep_stage_collapses_between_its_first_and_last_block() -> None:
+    spec = load_spec("sknet101")
+    dot = stage_diagram(spec, "conv4").source
+    assert re.findall(r"subgraph cluster_block(\d+) ", dot) == ["0", "22"]
+    assert "<b>× 21</b>" in dot and "blocks 2–22: SK bottleneck" in dot
+    assert "1024 → 1024, stride 1, as the last" in dot
+    assert count_nodes(dot, r"b\d+_conv2_softmax") == 2
+    assert re.findall(r"(\w+) -> rest ", dot) == ["b0_relu"]  # the first block's output
+    assert set(re.findall(r"rest -> (\w+) ", dot)) == {"b22_conv1", "b22_sum_out"}
+    expanded = stage_diagram(spec, "conv4", expand=True).source
+    assert len(re.findall(r"subgraph cluster_block\d+ ", expanded)) == 23
+
+
+@pytest.mark.parametrize("level", ["network", "stage", "block"])
+def test_left_to_right(level: str) -> None:
+    spec = five_stage_m3()
+    stage = None if level == "network" else "stage2"
+    assert "rankdir=LR" in diagram(spec, level, stage=stage, rankdir="LR").source
+    assert "rankdir=TB" in diagram(spec, level, stage=stage).source
+    with pytest.raises(DiagramError, match="unknown direction 'BT'"):
+        diagram(spec, level, stage=stage, rankdir="BT")
+
+
+def test_legend_colours_differ_clearly() -> None:
+    """Every pair of fills is at least 12 apart in CIEDE2000 (about 5 just-noticeable steps),
+    and every border is darker than its fill."""
+    from coloraide import Color
+
+    fills = {name: Color(op.fill) for name, op in OPS.items()}
+    closest = min(
+        (a.delta_e(b, method="2000"), m, n)
+        for (m, a), (n, b) in itertools.combinations(fills.items(), 2)
+    )
+    assert closest[0] >= 12, closest
+    for name, op in OPS.items():
+        fill, border = Color(op.fill).convert("lab"), Color(op.border).convert("lab")
+        assert border["lightness"] < fill["lightness"] - 15, name
 
 
 def test_user_kinds_are_drawn_from_their_own_description() -> None:
@@ -203,6 +248,12 @@ def test_user_kinds_are_drawn_from_their_own_description() -> None:
         assert count_nodes(block, r"sk_branch\d") == 2 and count_nodes(block, "project") == 1
         assert count_nodes(stage, r"b\d_sk_branch\d") == 4  # two blocks of two branches
         assert count_nodes(stage, r"b\d_project") == 2
+        deep = spec_from_dict(
+            {**spec.model_dump(), "stages": [{**spec.stages[0].model_dump(), "depth": 6}]}
+        )
+        collapsed = stage_diagram(deep).source
+        assert count_nodes(collapsed, r"b[05]_sk_branch\d") == 4 and "<b>× 4</b>" in collapsed
+        assert "blocks 2–5: my block" in collapsed
     finally:
         unregister_block("my_block")
 
@@ -381,3 +432,52 @@ def test_every_shipped_spec_draws_at_every_level(specs_dir: Path, name: str) -> 
     assert len(re.findall(r"cluster_block\d+ ", stage_diagram(spec, last).source)) == (
         spec.stages[-1].depth
     )
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    return struct.unpack(">II", data[16:24])
+
+
+@needs_renderer
+def test_png_resolution() -> None:
+    graph = network_diagram(one_stage("basic"))
+    low, high = png_size(render(graph, "png", dpi=50)), png_size(render(graph, "png", dpi=100))
+    assert high[0] == pytest.approx(2 * low[0], abs=4) and high[1] == pytest.approx(
+        2 * low[1], abs=4
+    )
+
+
+@needs_renderer
+def test_cli_direction_resolution_and_expand(tmp_path: Path, capsys) -> None:
+    png = tmp_path / "n.png"
+    assert main(["render", "sknet26", "-o", str(png), "--rankdir", "LR", "--dpi", "40"]) == 0
+    width, height = png_size(png.read_bytes())
+    assert width > 3 * height  # left to right: a wide strip
+    dot = tmp_path / "s.dot"
+    args = ["render", "sknet101", "-o", str(dot), "--level", "stage", "--stage", "conv4"]
+    assert main([*args, "--expand"]) == 0
+    assert len(re.findall(r"subgraph cluster_block\d+ ", dot.read_text())) == 23
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["-o", "x.svg", "--dpi", "300"], "--dpi applies to PNG output only, not svg"),
+        (["-o", "x.dot", "--expand"], "--expand applies to --level stage only"),
+    ],
+)
+def test_cli_refuses_options_that_do_not_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, extra: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", "sknet50", *extra]) == 1
+    assert capsys.readouterr().err.strip() == f"skbuilder: {message}"
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("bad", [["--dpi", "0"], ["--dpi", "5000"], ["--rankdir", "BT"]])
+def test_cli_bad_direction_or_resolution_is_a_usage_error(tmp_path: Path, bad: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["render", "sknet50", "-o", str(tmp_path / "x.png"), *bad])
+    assert exit_.value.code == 2

@@ -40,11 +40,16 @@ def test_non_building_commands_do_not_import_torch(tmp_path: Path) -> None:
         ["--help"],
         ["--version"],
         ["validate", spec],
+        ["validate", spec, "sknet50", "--format", "json"],
+        ["list"],
+        ["list", "--format", "json"],
         ["summary", spec],
+        ["summary", "sknet26"],
         ["dump", spec],
         ["schema"],
         ["render", spec, "-o", str(tmp_path / "n.dot")],
         ["render", spec, "-o", str(tmp_path / "b.dot"), "--level", "block"],
+        ["render", spec, "-o", str(tmp_path / "s.dot"), "--level", "stage", "--rankdir", "LR"],
     ]
     code = PROBE.format(commands=commands, spec=spec)
     done = subprocess.run(

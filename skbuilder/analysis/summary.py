@@ -1,13 +1,19 @@
-"""Per-stage shapes, parameters and MACs from the spec alone (no tensors are made)."""
+"""Per-stage shapes, parameters and MACs from the spec alone (no tensors are made), with what
+each stage's blocks are: kind, attention, SK branches (M and kernels) and groups (G)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from skbuilder.blocks.cost import Cost
+from skbuilder.blocks.kind import BlockKind, walk_ops
+from skbuilder.blocks.ops import Op
+from skbuilder.blocks.ops.conv import Conv
+from skbuilder.blocks.ops.sk import SK
+from skbuilder.blocks.registry import get_block
 from skbuilder.spec.schema import NetworkSpec
-from skbuilder.spec.walk import walk
-from skbuilder.text import human
+from skbuilder.spec.walk import BlockStep, walk
+from skbuilder.text import human, table
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,9 @@ class Row:
     params: int
     macs: int
     acts: int = 0  # output elements of every conv and linear layer, per image
+    attention: str = ""  # "sk", "se", "cbam", "none" (+ " + bam"); empty for the stem and head
+    branches: str = ""  # SK branches: "2 (3, 5)" is M=2 with kernels 3 and 5; "-" for none
+    groups: str = ""  # largest G of the block's convolutions; "-" when unknown
 
 
 @dataclass(frozen=True)
@@ -46,11 +55,14 @@ class Summary:
 
     def table(self) -> str:
         """A readable fixed-width table with totals."""
-        head = ("part", "block", "depth", "output", "params", "MACs")
-        lines = [
+        head = ("part", "block", "attention", "M (kernels)", "G", "depth", "output", "params")
+        rows = [
             (
                 r.name,
                 r.kind,
+                r.attention,
+                r.branches,
+                r.groups,
                 str(r.depth) if r.depth else "",
                 "x".join(map(str, r.shape)),
                 f"{r.params:,}",
@@ -58,25 +70,9 @@ class Summary:
             )
             for r in self.rows
         ]
-        total = ("total", "", "", "", f"{self.params:,}", human(self.macs))
-        widths = [max(len(c[i]) for c in [head, *lines, total]) for i in range(len(head))]
-
-        def fmt(cells: tuple[str, ...]) -> str:
-            left = [c.ljust(w) for c, w in zip(cells[:4], widths[:4])]
-            right = [c.rjust(w) for c, w in zip(cells[4:], widths[4:])]
-            return "  ".join(left + right).rstrip()
-
-        rule = "  ".join("-" * w for w in widths)
-        return "\n".join(
-            [
-                f"{self.spec_name} @ {self.image_size}x{self.image_size}",
-                fmt(head),
-                rule,
-                *map(fmt, lines),
-                rule,
-                fmt(total),
-            ]
-        )
+        total = ("total", "", "", "", "", "", "", f"{self.params:,}", human(self.macs))
+        text = table((*head, "MACs"), rows, right={4, 5, 7, 8}, footer=[total])
+        return f"{self.spec_name} @ {self.image_size}x{self.image_size}\n{text}"
 
 
 def summarize(spec: NetworkSpec, image_size: int | None = None) -> Summary:
@@ -85,9 +81,16 @@ def summarize(spec: NetworkSpec, image_size: int | None = None) -> Summary:
     stem = network.stem_out
     rows = [Row("stem", "stem", 0, (stem.c, stem.h, stem.w), *_pm(network.stem_cost))]
     for stage in network.stages:
-        y = stage.y
+        y, first = stage.y, stage.steps[0]
         rows.append(
-            Row(stage.name, stage.spec.block, stage.spec.depth, (y.c, y.h, y.w), *_pm(stage.cost))
+            Row(
+                stage.name,
+                stage.spec.block,
+                stage.spec.depth,
+                (y.c, y.h, y.w),
+                *_pm(stage.cost),
+                *_block_traits(get_block(first.plan.kind), first, bam=stage.after is not None),
+            )
         )
     rows.append(Row("head", "head", 0, (network.out.c,), *_pm(network.head_cost)))
     return Summary(spec.name, network.image.h, tuple(rows))
@@ -95,3 +98,27 @@ def summarize(spec: NetworkSpec, image_size: int | None = None) -> Summary:
 
 def _pm(cost: Cost) -> tuple[int, int, int]:
     return cost.params, cost.macs, cost.acts
+
+
+def attention_kind(kind: BlockKind, step: BlockStep) -> str:
+    """The attention a block applies, by name (``sk``, ``se``, ``cbam``, ``none``): the spec's
+    or the kind's default; SK branches that are summed rather than selected are ``none``."""
+    name = kind.attention_of(step.plan.params).kind
+    return "none" if name == "sk" and not kind.uses_sk(*step.args) else name
+
+
+def _block_traits(kind: BlockKind, step: BlockStep, *, bam: bool) -> tuple[str, str, str]:
+    """(attention, branches, groups) of a stage's blocks, read from their description; a BAM
+    after the stage is named with the attention."""
+    attention = attention_kind(kind, step) + (" + bam" if bam else "")
+    try:
+        ops: list[Op] = list(walk_ops(kind.layout(*step.args)))
+    except NotImplementedError:  # a module block that describes no layout
+        return attention, "-", "-"
+    sks = [op for op in ops if isinstance(op, SK)]
+    branches = "-"
+    if sks:
+        sk = sks[0].sk
+        branches = f"{sk.M} ({', '.join(str(b.field) for b in sk.split_convs())})"
+    groups = max((op.groups for op in ops if isinstance(op, Conv)), default=None)
+    return attention, branches, "-" if groups is None else str(groups)

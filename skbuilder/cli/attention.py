@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from skbuilder import progress
 from skbuilder.atomic_write import safe_file_name
 from skbuilder.cli.common import (
     MAX_BATCH,
@@ -86,27 +87,31 @@ def run(args: argparse.Namespace) -> int:
     from skbuilder.nn.builder import build_model
     from skbuilder.render.attention_plot import save_attention_plot
 
-    torch.manual_seed(args.seed)
-    model = build_model(spec).eval()
-    capture = AttentionCapture(model)
-    if not capture.sites:
-        raise CLIError(f"{spec.name} has no SK convolutions: there is no attention to plot")
-    weights = load_weights_from_args(model, args) or f"random weights (seed {args.seed})"
-    try:
-        if args.image:
-            x = image_batch(args.image, size, channels=spec.input.channels)
-        else:
-            x = random_batch(args.batch, spec.input.channels, size, seed=args.seed)
-    except ImageError as exc:
-        raise CLIError(str(exc)) from None
-
-    with capture, torch.no_grad():
-        model(x)
-    stats = capture.stats()
-
     source = Path(args.image).name if args.image else f"random input, batch {args.batch}"
-    title = f"{spec.name}: SK attention at {size}x{size}\n{source}; {weights}"
+    names = ("build", "read the input", "forward", "plot")
+    with progress.steps(f"attention {spec.name}", names) as step:
+        step("build")
+        torch.manual_seed(args.seed)
+        model = build_model(spec).eval()
+        capture = AttentionCapture(model)
+        if not capture.sites:
+            raise CLIError(f"{spec.name} has no SK convolutions: there is no attention to plot")
+        weights = load_weights_from_args(model, args) or f"random weights (seed {args.seed})"
+        step("read the input")
+        try:
+            if args.image:
+                x = image_batch(args.image, size, channels=spec.input.channels)
+            else:
+                x = random_batch(args.batch, spec.input.channels, size, seed=args.seed)
+        except ImageError as exc:
+            raise CLIError(str(exc)) from None
+        step("forward")
+        with capture, torch.no_grad():
+            model(x)
+        stats = capture.stats()
+        step("plot")
+        title = f"{spec.name}: SK attention at {size}x{size}\n{source}; {weights}"
+        save_attention_plot(stats, output, title=title)
     print(stats_table(stats))
-    save_attention_plot(stats, output, title=title)
     print(f"wrote {shown(output, 200)}")
     return 0

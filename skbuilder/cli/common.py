@@ -139,9 +139,15 @@ def add_plugin_argument(parser: argparse.ArgumentParser, dest: str = "plugins") 
     )
 
 
-def add_spec_argument(parser: argparse.ArgumentParser) -> None:
-    """The spec path plus the options every spec-taking command accepts."""
-    parser.add_argument("spec", help="path to a YAML network spec")
+def add_spec_argument(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
+    """The spec (a file, or a shipped spec's name) plus the options every spec-taking command
+    accepts; ``many``: one or more specs, as a list."""
+    parser.add_argument(
+        "spec",
+        nargs="+" if many else None,
+        metavar="SPEC",
+        help="a YAML spec file, or the name of a shipped spec (`skbuilder list`)",
+    )
     add_plugin_argument(parser)
     parser.add_argument(
         "--set",

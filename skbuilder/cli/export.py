@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from skbuilder import progress
 from skbuilder.cli.common import (
     CLIError,
     add_input_size_argument,
@@ -65,23 +66,29 @@ def run(args: argparse.Namespace) -> int:
     )
     from skbuilder.nn.builder import build_model
 
-    model = build_model(spec).eval()
-    load_weights_from_args(model, args)
-    try:
-        x = example_input(model, size)
-        if kind == "ONNX":
-            export_onnx(model, output, size, dynamic_batch=not args.static_batch)
-        else:
-            save_program(model, output, size, dynamic_batch=not args.static_batch)
-    except ExportError as exc:
-        raise CLIError(str(exc)) from None
+    names = ["build", f"export {kind}", *(["check with onnxruntime"] if args.check else [])]
+    with progress.steps(f"export {spec.name}", names) as step:
+        step("build")
+        model = build_model(spec).eval()
+        load_weights_from_args(model, args)
+        step(f"export {kind}")
+        try:
+            x = example_input(model, size)
+            if kind == "ONNX":
+                export_onnx(model, output, size, dynamic_batch=not args.static_batch)
+            else:
+                save_program(model, output, size, dynamic_batch=not args.static_batch)
+        except ExportError as exc:
+            raise CLIError(str(exc)) from None
+        if args.check:
+            step("check with onnxruntime")
+            try:
+                diff = onnx_max_abs_diff(model, output, x)
+            except ExportError as exc:
+                raise CLIError(str(exc)) from None
     shape = "x".join(str(s) for s in x.shape[1:])
     batch = str(EXAMPLE_BATCH) if args.static_batch else "any batch"
     print(f"wrote {shown(output, 200)} ({kind}, {batch} x {shape})")
     if args.check:
-        try:
-            diff = onnx_max_abs_diff(model, output, x)
-        except ExportError as exc:
-            raise CLIError(str(exc)) from None
         print(f"max |onnxruntime - pytorch| = {diff:.3g} on a random batch")
     return 0

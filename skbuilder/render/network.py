@@ -13,12 +13,17 @@ from skbuilder.spec.walk import walk
 
 
 def network_diagram(
-    spec: NetworkSpec, *, image_size: int | None = None, legend: bool = True
+    spec: NetworkSpec,
+    *,
+    image_size: int | None = None,
+    legend: bool = True,
+    rankdir: str = "TB",
 ) -> graphviz.Digraph:
-    """The network at ``image_size`` (default: the spec's input size)."""
+    """The network at ``image_size`` (default: the spec's input size), drawn top to bottom or
+    (``rankdir="LR"``) left to right."""
     network = walk(spec, image_size)
     size = network.image.h
-    cv = Canvas(spec.name, f"{spec.name} @ {size}×{size}")
+    cv = Canvas(spec.name, f"{spec.name} @ {size}×{size}", rankdir=rankdir)
     prev = cv.node("input", "io", [("b", "input"), str(network.image)])
     stem = cv.node("stem", "conv", network.stem.lines())
     cv.edge(prev, stem, str(network.image))

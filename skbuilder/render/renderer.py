@@ -66,8 +66,11 @@ def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
     return SUFFIXES[suffix]
 
 
-def render(graph: graphviz.Digraph, fmt: str, renderer: Renderer | None = None) -> bytes:
-    """The diagram as ``fmt`` bytes; DOT needs no renderer."""
+def render(
+    graph: graphviz.Digraph, fmt: str, renderer: Renderer | None = None, *, dpi: int | None = None
+) -> bytes:
+    """The diagram as ``fmt`` bytes; DOT needs no renderer. ``dpi``: PNG pixels per inch
+    (default ``PNG_DPI``)."""
     fmt = format_for("", fmt)
     if fmt == "dot":
         return graph.source.encode()
@@ -76,7 +79,7 @@ def render(graph: graphviz.Digraph, fmt: str, renderer: Renderer | None = None) 
         raise RendererNotFound(f"no Graphviz renderer found to write {fmt}: {FIX}")
     command = [renderer.command, f"-T{fmt}", "-q"]
     if fmt == "png":
-        command.append(f"-Gdpi={PNG_DPI}")
+        command.append(f"-Gdpi={dpi or PNG_DPI}")
     try:
         done = subprocess.run(
             command, input=graph.source.encode(), capture_output=True, timeout=300, check=False
@@ -95,10 +98,12 @@ def write_diagram(
     path: str | os.PathLike[str],
     fmt: str | None = None,
     renderer: Renderer | None = None,
+    *,
+    dpi: int | None = None,
 ) -> Path:
     """Render and write to ``path`` atomically (a temporary file renamed into place);
     ``OutputFileError`` when it cannot be written there."""
     target = Path(path)
     check_output_path(target)  # before rendering
-    data = render(graph, format_for(target, fmt), renderer)
+    data = render(graph, format_for(target, fmt), renderer, dpi=dpi)
     return write_atomic(target, data)

@@ -1,14 +1,20 @@
-"""Diagrams of one stage: its first block alone (block level) or every block expanded."""
+"""Diagrams of one stage: one block in full (block level), or the stage's blocks in full (stage
+level). A deep stage shows its first block, one node standing for the blocks between, and its
+last block, unless every block is asked for."""
 
 from __future__ import annotations
 
 import graphviz
 
+from skbuilder.blocks.ops.base import Shape
 from skbuilder.render.block import draw_block, title, uses_sk
 from skbuilder.render.errors import DiagramError
 from skbuilder.render.style import Canvas
 from skbuilder.spec.schema import BlockPlan, NetworkSpec
 from skbuilder.spec.walk import walk
+
+#: Stages of up to this many blocks are drawn in full at stage level; deeper ones collapse.
+MAX_DRAWN_BLOCKS = 3
 
 
 def resolve_stage(spec: NetworkSpec, stage: str | int | None = None) -> int:
@@ -41,6 +47,7 @@ def block_diagram(
     index: int = 0,
     image_size: int | None = None,
     legend: bool = True,
+    rankdir: str = "TB",
 ) -> graphviz.Digraph:
     """One block of a stage (its first by default) drawn in full, e.g. the SK unit."""
     i = resolve_stage(spec, stage)
@@ -52,6 +59,7 @@ def block_diagram(
     cv = Canvas(
         f"{spec.name}_{name}_{index}",
         f"{spec.name} · {name}, block {index + 1} of {len(plans)}: {title(plan.kind)}",
+        rankdir=rankdir,
     )
     stage_walk = network.stages[i]
     x = stage_walk.x if index == 0 else stage_walk.y  # later blocks see the stage's output
@@ -68,21 +76,46 @@ def stage_diagram(
     *,
     image_size: int | None = None,
     legend: bool = True,
+    rankdir: str = "TB",
+    expand: bool = False,
 ) -> graphviz.Digraph:
-    """Every block of one stage, each drawn in full, in order."""
+    """The blocks of one stage, each drawn in full, in order. A stage deeper than
+    ``MAX_DRAWN_BLOCKS`` shows its first block, a "× N" node for the N identical blocks after it
+    and its last block, unless ``expand``."""
     i = resolve_stage(spec, stage)
     network, name = walk(spec, image_size), spec.stage_names()[i]
     plans = _plans(spec, i)
+    depth = len(plans)
     cv = Canvas(
         f"{spec.name}_{name}",
-        f"{spec.name} · stage {name}: {len(plans)} × {title(spec.stages[i].block)}",
+        f"{spec.name} · stage {name}: {depth} × {title(spec.stages[i].block)}",
+        rankdir=rankdir,
     )
     x = network.stages[i].x
     last = cv.node("X", "io", [("b", "stage input"), str(x)])
-    for plan in plans:
-        label = [("b", f"{name} block {plan.index + 1} of {len(plans)}")]
+    collapse = not expand and depth > MAX_DRAWN_BLOCKS
+    for plan in [plans[0], plans[-1]] if collapse else plans:
+        if collapse and plan is plans[-1]:
+            last = _collapsed(cv, plans, last, x)
+        label = [("b", f"{name} block {plan.index + 1} of {depth}")]
         with cv.cluster(f"block{plan.index}", label, fill="#ffffff"):
             last, x = draw_block(cv, plan, x, last, f"b{plan.index}")
     out = cv.node("Y", "io", [("b", "stage output"), str(x)])
     cv.edge(last, out, str(x))
     return cv.finish(legend=legend)
+
+
+def _collapsed(cv: Canvas, plans: list[BlockPlan], source: str, x: Shape) -> str:
+    """The node standing for blocks 2 .. N-1 of a stage, which all equal its last block."""
+    n, last = len(plans) - 2, plans[-1]
+    node = cv.node(
+        "rest",
+        "repeat",
+        [
+            ("b", f"× {n}"),
+            f"blocks 2–{len(plans) - 1}: {title(last.kind)}",
+            ("small", f"{last.w_in} → {last.w_out}, stride {last.stride}, as the last"),
+        ],
+    )
+    cv.edge(source, node, str(x))
+    return node

@@ -30,21 +30,26 @@ class Op:
     shape: str = "box"
 
 
+#: Fills from ColorBrewer's qualitative Set3 (grey tensors, tan pooling and white sums and
+#: products besides), each with a darker border of its hue; every pair of fills differs by a
+#: CIEDE2000 distance of at least 12 (tests/test_diagrams.py).
 OPS: dict[str, Op] = {
-    "io": Op("#f2f2f2", "#7f7f7f", "input / output tensor", "box"),
-    "conv": Op("#dbe9f6", "#4a78a8", "convolution + BN (+ ReLU)"),
-    "sk": Op("#fbe3c5", "#c77c1e", "SK convolution / SK unit"),
-    "branch": Op("#fde9d2", "#c77c1e", "split: one SK branch (conv + BN + ReLU)"),
-    "pool": Op("#fff4bf", "#b59a1b", "pooling"),
-    "fc": Op("#e6dcf3", "#7a5aa6", "fully connected (+ BN, ReLU)"),
-    "softmax": Op("#f7d4d8", "#b03a48", "softmax across branches"),
+    "io": Op("#bdbdbd", "#636363", "input / output tensor", "box"),
+    "conv": Op("#80b1d3", "#3f6e91", "convolution + BN (+ ReLU)"),
+    "sk": Op("#fdb462", "#b86e12", "SK convolution / SK unit"),
+    "branch": Op("#ffed6f", "#a68f00", "split: one SK branch (conv + BN + ReLU)"),
+    "pool": Op("#e5d8bd", "#8c7a55", "pooling"),
+    "fc": Op("#bebada", "#6a5f9e", "fully connected (+ BN, ReLU)"),
+    "softmax": Op("#fb8072", "#b0413a", "softmax across branches"),
     "merge": Op("#ffffff", "#444444", "element-wise sum (+) / product (×)", "circle"),
-    "act": Op("#e3f1e0", "#4f8a46", "activation (ReLU)"),
-    "shortcut": Op("#ececec", "#7f7f7f", "shortcut projection (1×1 conv + BN)"),
-    "attention": Op("#d5f0ee", "#2e8b84", "attention gate (SE, CBAM, BAM)"),
-    "shuffle": Op("#f6e3f2", "#a0508f", "channel split, concat, shuffle"),
-    "repeat": Op("#ffffff", "#7f7f7f", "repeated blocks, collapsed"),
+    "act": Op("#b3de69", "#5f8a25", "activation (ReLU)"),
+    "shortcut": Op("#8dd3c7", "#3a8a7e", "shortcut projection (1×1 conv + BN)"),
+    "attention": Op("#bc80bd", "#6e3570", "attention gate (SE, CBAM, BAM)"),
+    "shuffle": Op("#ccebc5", "#4f8a46", "channel split, concat, shuffle"),
+    "repeat": Op("#fccde5", "#b0668c", "repeated blocks, collapsed"),
 }
+#: Graph directions: top to bottom (the default) or left to right (wide pages, slides).
+RANKDIRS = ("TB", "LR")
 
 
 def html(*lines: Line) -> str:

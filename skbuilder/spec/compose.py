@@ -3,8 +3,10 @@
 Mappings merge key by key (the extending file wins); lists and scalars are replaced whole.
 Every value keeps the file and line it came from, so errors point at the right file.
 ``extends`` paths are relative, may not leave the directory of the spec first loaded, and a
-chain may not loop or grow past ``Limits.max_extends``. Problems met while reading a file or
-applying an override are collected in ``Document.issues``, so they are reported with the rest.
+chain may not loop or grow past ``Limits.max_extends``. ``extends`` may also name a shipped spec
+(``extends: sknet50``) when no file of that name exists; its own bases then live beside it.
+Problems met while reading a file or applying an override are collected in
+``Document.issues``, so they are reported with the rest.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 from skbuilder.input_file import InputFileError, check_input_file, read_input_file, reason
 from skbuilder.spec.errors import SpecError, SpecFileError, SpecIssue, shown
 from skbuilder.spec.limits import DEFAULT_LIMITS, Limits
+from skbuilder.spec.messages import close_match
+from skbuilder.spec.shipped import shipped_root, shipped_spec, shipped_specs
 from skbuilder.spec.yaml_io import UNREADABLE, Document, Path_, parse_yaml, read_yaml
 
 EXTENDS = "extends"
@@ -81,8 +85,9 @@ def resolve_extends(
             base = read_document(target, source, limits)
         except SpecFileError as exc:
             raise SpecError([_extends_issue(doc, exc.issues[0].message)]) from None
+        base_root = root if target.is_relative_to(root) else shipped_root(target.parent)
         base = resolve_extends(
-            base, target.parent, root=root, limits=limits, chain=(*chain, target)
+            base, target.parent, root=base_root, limits=limits, chain=(*chain, target)
         )
         if not isinstance(base.data, dict):
             issue = base.issue((), "a base spec must be a mapping of keys to values")
@@ -109,12 +114,15 @@ def _extends_target(
         raise SpecError([_extends_issue(doc, f"{written} must be a relative path")])
     try:
         target = (base_dir / value).resolve()
+        shipped = None if target.exists() else shipped_spec(value)
     except RuntimeError:  # Python < 3.13 on a symlink loop (later ones leave it to the stat)
         message = f"{written}: too many levels of symbolic links"
         raise SpecError([_extends_issue(doc, message)]) from None
     except OSError as exc:
         raise SpecError([_extends_issue(doc, f"{written}: {reason(exc)}")]) from None
-    if not target.is_relative_to(root):
+    if shipped is not None:
+        target = shipped
+    elif not target.is_relative_to(root):
         raise SpecError(
             [
                 _extends_issue(
@@ -132,7 +140,10 @@ def _extends_target(
     try:
         check_input_file(target)
     except InputFileError as exc:
-        raise SpecError([_extends_issue(doc, f"{written}: {exc}")]) from None
+        hint = close_match(value, shipped_specs()) if not target.exists() else None
+        raise SpecError([_extends_issue(doc, f"{written}: {exc}", hint=hint)]) from None
+    if shipped is not None:
+        return target, str(target)
     source = os.path.normpath(os.path.join(os.path.dirname(doc.origin((EXTENDS,))), value))
     return target, source
 

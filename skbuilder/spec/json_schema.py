@@ -20,7 +20,8 @@ def spec_json_schema() -> dict[str, Any]:
     schema = NetworkSpec.model_json_schema()
     schema["properties"][EXTENDS] = {
         "type": "string",
-        "description": "relative path of a base spec whose keys this file overrides",
+        "description": "base spec whose keys this file overrides: a relative path, or the name "
+        "of a shipped spec (`skbuilder list`)",
     }
     required = schema.pop("required", [])
     schema["if"] = {"not": {"required": [EXTENDS]}}

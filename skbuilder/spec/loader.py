@@ -23,6 +23,7 @@ from skbuilder.spec.errors import SpecError, SpecIssue, shown
 from skbuilder.spec.limits import DEFAULT_LIMITS, Limits
 from skbuilder.spec.messages import close_match, describe, literal_choices
 from skbuilder.spec.schema import NetworkSpec
+from skbuilder.spec.shipped import resolve_spec, shipped_root
 from skbuilder.spec.yaml_io import UNREADABLE, Document, Path_, parse_yaml, read_yaml
 
 __all__ = [
@@ -215,7 +216,7 @@ def _finish(
     max_params: int | None,
     max_macs: int | None,
 ) -> NetworkSpec:
-    doc = resolve_extends(doc, base_dir, limits=limits, chain=chain)
+    doc = resolve_extends(doc, base_dir, root=shipped_root(base_dir), limits=limits, chain=chain)
     doc = apply_overrides(doc, overrides, limits=limits)
     spec = validate_document(doc)
     if max_params is not None or max_macs is not None:
@@ -254,8 +255,9 @@ def load_spec(
     max_params: int | None = None,
     max_macs: int | None = None,
 ) -> NetworkSpec:
-    """A spec from a YAML file (see ``parse_spec`` for the options)."""
-    path = Path(path)
+    """A spec from a YAML file, or a shipped spec by name (``sknet50``; a file that exists wins).
+    See ``parse_spec`` for the options."""
+    path = resolve_spec(path)
     doc = read_document(path, str(path), limits)
     return _finish(doc, path.parent, (path.resolve(),), overrides, limits, max_params, max_macs)
 

@@ -107,7 +107,7 @@ def sk_specs(**budget: Any) -> st.SearchStrategy[SKSpec]:
 def width_unit(sk: SKSpec) -> int:
     """The smallest width every SK rule accepts: every branch's groups divide its input, which
     is the whole input or (``split_input``) a 1/M slice of it."""
-    groups = math.lcm(*(b.groups for b in sk.split_convs()))
+    groups = math.lcm(sk.G, *(b.groups for b in sk.split_convs()))
     return sk.M * groups if sk.split_input else groups
 
 
