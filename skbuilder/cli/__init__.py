@@ -11,11 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from skbuilder import __version__
-from skbuilder.cli import attention, dump, export, render, schema, summary, validate
+from skbuilder.cli import attention, dump, export, render, scale, schema, summary, validate
 from skbuilder.cli.common import CLIError
 from skbuilder.spec import SpecError
 
-COMMANDS = (validate, summary, render, attention, export, dump, schema)
+COMMANDS = (validate, summary, render, attention, scale, export, dump, schema)
 
 
 def make_parser() -> argparse.ArgumentParser:
