@@ -84,17 +84,18 @@ def make_shapes(
     background, foreground = _colours(n, g)
     ramp_angle = 2 * math.pi * torch.rand(n, generator=g)
     ramp_depth = 0.15 * torch.rand(n, generator=g)
-    pixel_noise = noise * torch.randn(n, 3, image_size, image_size, generator=g)
 
-    alpha = coverage(labels, sizes, centers, image_size, classes)
     axis = (torch.arange(image_size) + 0.5) / image_size - 0.5
-    ramp = (
-        ramp_angle.cos()[:, None, None] * axis[None, None, :]
-        + ramp_angle.sin()[:, None, None] * axis[None, :, None]
-    )
-    back = background[:, :, None, None] * (1 + ramp_depth[:, None, None, None] * ramp[:, None])
-    images = back * (1 - alpha[:, None]) + foreground[:, :, None, None] * alpha[:, None]
-    images = (images + pixel_noise).clamp(0, 1)
+    images = torch.empty(n, 3, image_size, image_size)
+    for start in range(0, n, _CHUNK):  # a chunk at a time: temporaries stay small
+        rows = slice(start, start + _CHUNK)
+        alpha = coverage(labels[rows], sizes[rows], centers[rows], image_size, classes)[:, None]
+        angle = ramp_angle[rows, None, None, None]
+        ramp = angle.cos() * axis[None, None, None, :] + angle.sin() * axis[None, None, :, None]
+        back = background[rows, :, None, None] * (1 + ramp_depth[rows, None, None, None] * ramp)
+        chunk = back * (1 - alpha) + foreground[rows, :, None, None] * alpha
+        chunk += noise * torch.randn(chunk.shape, generator=g)
+        images[rows] = chunk.clamp_(0, 1)
     return Shapes(images, labels, sizes, centers, tuple(classes))
 
 
