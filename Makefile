@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all lint
+.PHONY: demo test test-all lint scale-experiment scale-memory
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,3 +23,14 @@ test: $(STAMP)  ## lint, then the default (fast) test suite
 
 test-all: $(STAMP)  ## also the tests marked slow
 	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+SCALE_OUT := out/scale-experiment
+SCALE_MEMORY := out/scale-memory.json
+
+scale-experiment: $(STAMP)  ## train a tiny SKNet on shapes (4 seeds), measure attention vs object size, update docs/scale-selection.md
+	$(BIN)/skbuilder scale experiment --out $(SCALE_OUT)
+	$(BIN)/skbuilder scale report $(SCALE_OUT) --doc docs/scale-selection.md \
+		--figures docs/scale-selection $(if $(wildcard $(SCALE_MEMORY)),--memory $(SCALE_MEMORY))
+
+scale-memory: $(STAMP)  ## peak memory of the scale analysis for 100 and 1000 images (a few minutes)
+	$(BIN)/python benchmarks/scale_memory.py --out $(SCALE_MEMORY)

@@ -156,12 +156,6 @@ def _register_experiment(actions: argparse._SubParsersAction) -> None:
     )
     _add_threads(p)
     p.add_argument("--out", default=str(DEFAULT_RESULTS), metavar="DIR", help="output folder")
-    p.add_argument(
-        "--doc",
-        metavar="FILE.md",
-        help="also update the generated section of this document (see `scale report`)",
-    )
-    p.add_argument("--figures", metavar="DIR", help="with --doc: where its figures go")
     p.set_defaults(run=run_experiment)
 
 
@@ -298,8 +292,6 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 def run_experiment(args: argparse.Namespace) -> int:
     spec = spec_from_args(argparse.Namespace(spec=args.spec))
-    if args.figures and not args.doc:
-        raise CLIError("--figures goes with --doc (the document that shows them)")
     _require_plots()
     import json
 
@@ -335,8 +327,6 @@ def run_experiment(args: argparse.Namespace) -> int:
         print(f"seed {seed.seed}: test accuracy {acc}; {seed.cpu_seconds:.0f} s CPU")
     print(f"{result.wall_seconds:.0f} s wall clock, {result.cpu_seconds:.0f} s CPU in all")
     print(f"wrote {out}/results.json, attention.csv, summary.csv and figures")
-    if args.doc:
-        _report(out, args.doc, args.figures, None)
     return 0
 
 
