@@ -203,16 +203,15 @@ def _progress(total: int, description: str) -> Any:
 def run_analyze(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     size = image_size_from_args(spec, args)
+    if spec.input.channels != 3:
+        raise CLIError(f"{spec.name} takes {spec.input.channels} input channels; images give 3")
     _require_plots()
-    import json
-
     import torch
 
     from skbuilder.builder import build_model
     from skbuilder.images import ImageError
     from skbuilder.scale.analysis import analyze_scales, image_batches, image_folder
-    from skbuilder.scale.plots import channel_figure, class_figure, difference_figure, save_figure
-    from skbuilder.scale.report import chosen_units, rows_csv
+    from skbuilder.scale.report import write_analysis
     from skbuilder.scale.units import UnitNameError, resolve_unit
 
     torch.set_num_threads(args.threads)
@@ -245,45 +244,13 @@ def run_analyze(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CLIError(f"{spec.name}: {exc}") from None
 
-    rows = [r.record() for r in stats.rows(per_class=args.per_class)]
-    write_text_atomic(out / "attention.csv", rows_csv(rows))
-    name = {u: p or u for u, p in stats.units.items()}
-    units = list(name.values())
-    keys = {s: f"{s:g}" for s in stats.scales}
-    large = {
-        name[u]: {keys[s]: [float(v) for v in stats.channel_mean(u, s)[-1]] for s in stats.scales}
-        for u in stats.units
-    }
-    document = {
-        "spec": spec.name,
-        "weights": weights,
-        "images": len(items),
-        "crop_fraction": args.crop_fraction,
-        "accuracy": {keys[s]: stats.accuracy(s) for s in stats.scales},
-        "rows": rows,
-        "large_kernel": large,
-    }
-    write_text_atomic(out / "attention.json", json.dumps(document, indent=1) + "\n")
-
-    curves = {
-        keys[s]: ([stats.row(u, s).difference for u in stats.units], None) for s in stats.scales
-    }
     title = f"{spec.name}, {weights}: {len(items)} images from {args.images}"
-    save_figure(
-        difference_figure(units, [("all images", curves)], title=title),
-        out / "fig3c-difference.png",
-    )
-    chosen = [name[u] for u in picked] if picked else chosen_units(units)
-    save_figure(channel_figure(large, chosen, title=title), out / "fig3ab-channels.png")
-    if args.per_class:
-        per_class = {
-            stats.label_name(c): {
-                keys[s]: {name[u]: stats.row(u, s, c).difference for u in stats.units}
-                for s in stats.scales
-            }
-            for c in stats.labels
-        }
-        save_figure(class_figure(units, per_class, title=title), out / "fig4-classes.png")
+    meta = {"spec": spec.name, "weights": weights, "crop_fraction": args.crop_fraction}
+    try:
+        write_analysis(stats, out, title=title, units=picked, per_class=args.per_class, meta=meta)
+    except OSError as exc:
+        raise CLIError(f"cannot write into {out}: {exc.strerror or exc}") from None
+    name = {u: p or u for u, p in stats.units.items()}
     for row in stats.rows():
         print(f"{name[row.unit]:>14}  {row.scale:4g}x  {row.difference:+.4f}")
     print(f"wrote {out}/attention.csv, attention.json and figures")

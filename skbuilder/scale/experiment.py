@@ -292,6 +292,8 @@ def run_experiment(
             "python": platform.python_version(),
             "cpus": str(os.cpu_count()),
             "machine": platform.machine(),
+            # other work on the machine slows the wall clock, not the CPU time
+            "load_average_1_5_15_min": " ".join(f"{v:.1f}" for v in os.getloadavg()),
         },
     )
 
