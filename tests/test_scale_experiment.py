@@ -78,7 +78,7 @@ def test_report_section_and_figures(toy_results: dict, tmp_path: Path) -> None:
 
 def _row(unit: str, scale: float, difference: float, method: str = CROP_RESIZE) -> dict:
     return {"method": method, "unit": unit, "paper_unit": unit, "scale": scale, "class": "all",
-            "difference": difference}  # fmt: skip
+            "difference": difference, "difference_std": 0.2, "images": 100}  # fmt: skip
 
 
 def test_trends_count_the_seeds_that_rise() -> None:
@@ -91,7 +91,10 @@ def test_trends_count_the_seeds_that_rise() -> None:
         "seeds": [
             {
                 "rows": [
-                    _row(u, s, v[i][k]) for u, v in per_seed.items() for k, s in enumerate(SCALES)
+                    _row(u, s, sign * v[i][k], method)
+                    for method, sign in ((CROP_RESIZE, 1), (RENDERED, -1))
+                    for u, v in per_seed.items()
+                    for k, s in enumerate(SCALES)
                 ]
             }
             for i in range(3)
@@ -106,6 +109,9 @@ def test_trends_count_the_seeds_that_rise() -> None:
     assert rising.change_to("1.5") == pytest.approx((0.1, 0.1, 0.05))
     mean = summary.mean_over_units(results, CROP_RESIZE)
     assert mean["2"].values == pytest.approx((0.15, 0.05, 0.005))
+    assert summary.sign_agreement(results) == (0, 6)  # the second method mirrors the first
+    assert summary.largest_change(results, RENDERED) == pytest.approx(0.2)
+    assert summary.standard_errors(results, CROP_RESIZE) == pytest.approx([0.02] * 6)
 
 
 @pytest.mark.slow

@@ -289,6 +289,7 @@ def markdown(
     """The generated section: conditions, accuracy, the difference tables, figures."""
     config = results["config"]
     env = results["environment"]
+    keys = summary.scales(results)
     seeds = results["seeds"]
     load = env.get("load_average_1_5_15_min")
     per_seed_cpu = ", ".join(f"{s['cpu_seconds']:.0f}" for s in seeds)
@@ -323,6 +324,17 @@ def markdown(
             f"Counted: {_consistency(results, method)}",
             "",
         ]
+    agree, pairs = summary.sign_agreement(results)
+    errors = summary.standard_errors(results, CROP_RESIZE)
+    lines += [
+        f"The two ways of enlarging give the same sign of change ({keys[0]}x → {keys[-1]}x) in "
+        f"{agree} of {pairs} unit × seed pairs. The largest change of any unit in any seed is "
+        f"{summary.largest_change(results, CROP_RESIZE):.4f} (paper's way) and "
+        f"{summary.largest_change(results, RENDERED):.4f} (drawn larger); the sampling noise of "
+        f"one value, the standard error over the test images, is {min(errors):.4f} to "
+        f"{max(errors):.4f}.",
+        "",
+    ]
     if memory:
         lines += ["### Memory of the analysis", "", *memory_table(memory), ""]
     lines += [

@@ -118,6 +118,40 @@ def mean_over_units(
     return out
 
 
+def sign_agreement(results: Results) -> tuple[int, int]:
+    """(agreeing, all) unit x seed pairs whose change from the smallest to the largest scale has
+    the same sign under both ways of enlarging (the first two methods in the results)."""
+    first, second = (unit_trends(results, m) for m in _methods(results)[:2])
+    pairs = [
+        (a, b) for x, y in zip(first, second) for a, b in zip(x.change.values, y.change.values)
+    ]
+    return sum((a > 0) == (b > 0) for a, b in pairs), len(pairs)
+
+
+def _methods(results: Results) -> list[str]:
+    seen: dict[str, None] = {}
+    for r in results["seeds"][0]["rows"]:
+        seen.setdefault(r["method"], None)
+    return list(seen)
+
+
+def largest_change(results: Results, method: str) -> float:
+    """The largest |change| from the smallest to the largest scale over units and seeds."""
+    return max(abs(v) for t in unit_trends(results, method) for v in t.change.values)
+
+
+def standard_errors(results: Results, method: str) -> list[float]:
+    """Per unit and seed at the smallest scale: the standard error of the mean difference over
+    the test images (their standard deviation / sqrt(count)), i.e. the sampling noise."""
+    first = min(results["config"]["scales"])
+    return [
+        r["difference_std"] / r["images"] ** 0.5
+        for seed in results["seeds"]
+        for r in seed["rows"]
+        if r["method"] == method and r["class"] == ALL_CLASSES and r["scale"] == first
+    ]
+
+
 def accuracy(results: Results) -> dict[int, dict[str, dict[str, float]]]:
     """seed -> method -> scale -> test accuracy."""
     return {s["seed"]: s["accuracy"] for s in results["seeds"]}
