@@ -112,6 +112,7 @@ def test_trends_count_the_seeds_that_rise() -> None:
     assert summary.sign_agreement(results) == (0, 6)  # the second method mirrors the first
     assert summary.largest_change(results, RENDERED) == pytest.approx(0.2)
     assert summary.standard_errors(results, CROP_RESIZE) == pytest.approx([0.02] * 6)
+    assert summary.beyond_noise(results, CROP_RESIZE) == (5, 6)  # all but |0.01| exceed 0.06
 
 
 @pytest.mark.slow

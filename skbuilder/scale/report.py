@@ -220,6 +220,10 @@ def write_analysis(
         save_figure(class_figure(labels, by_class, title=title), folder / FIGURES["classes"])
 
 
+def _count(pair: tuple[int, int]) -> str:
+    return f"{pair[0]} of {pair[1]}"
+
+
 def _pm(spread: summary.Spread, digits: int = 4) -> str:
     return f"{spread.mean:+.{digits}f} ± {spread.std:.{digits}f}"
 
@@ -332,7 +336,9 @@ def markdown(
         f"{summary.largest_change(results, CROP_RESIZE):.4f} (paper's way) and "
         f"{summary.largest_change(results, RENDERED):.4f} (drawn larger); the sampling noise of "
         f"one value, the standard error over the test images, is {min(errors):.4f} to "
-        f"{max(errors):.4f}.",
+        f"{max(errors):.4f}, and {_count(summary.beyond_noise(results, CROP_RESIZE))} (paper's "
+        f"way) and {_count(summary.beyond_noise(results, RENDERED))} (drawn larger) changes "
+        "exceed three standard errors of their unit and seed.",
         "",
     ]
     if memory:

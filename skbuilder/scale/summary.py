@@ -152,6 +152,15 @@ def standard_errors(results: Results, method: str) -> list[float]:
     ]
 
 
+def beyond_noise(results: Results, method: str, factor: float = 3.0) -> tuple[int, int]:
+    """(count, all) unit x seed changes, smallest to largest scale, larger than ``factor``
+    standard errors of that unit's value at the smallest scale."""
+    errors = standard_errors(results, method)  # seed-major, units in forward order
+    trends = unit_trends(results, method)
+    changes = [t.change.values[s] for s in range(trends[0].seeds) for t in trends]
+    return sum(abs(c) > factor * e for c, e in zip(changes, errors)), len(changes)
+
+
 def accuracy(results: Results) -> dict[int, dict[str, dict[str, float]]]:
     """seed -> method -> scale -> test accuracy."""
     return {s["seed"]: s["accuracy"] for s in results["seeds"]}
