@@ -61,7 +61,8 @@ class ExperimentConfig:
 
     def work_per_seed(self) -> int:
         """Images one seed processes (training, then each analysis pass): the progress unit."""
-        passes = len(self.scales) + len(self.scales) - 1  # crop-resize, then rendered (not 1.0)
+        drawn = [s for s in self.scales if s != 1.0]  # at 1.0 the enlarged pass serves both
+        passes = len(self.scales) + len(drawn)
         return self.epochs * self.train_images + passes * self.test_images
 
     def check(self, spec: NetworkSpec) -> None:
