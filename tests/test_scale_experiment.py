@@ -67,6 +67,9 @@ def test_report_section_and_figures(toy_results: dict, tmp_path: Path) -> None:
     text = markdown(toy_results, "figs")
     assert "| 0 |" in text and "| 1 |" in text and "| SK_3_1 |" in text
     assert "(figs/fig3c-difference.png)" in text
+    longer = markdown(toy_results, "figs", others=[toy_results])
+    assert "### Another run: 1 epochs of 64 images, seeds 0, 1" in longer
+    assert longer.count("| SK_2_1 |") == 3  # both full tables and the short one
     doc = tmp_path / "doc.md"
     doc.write_text(f"intro\n{BEGIN}\nold\n{END}\nverdict\n")
     update_document(doc, "new table")

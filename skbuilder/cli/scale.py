@@ -172,6 +172,13 @@ def _register_report(actions: argparse._SubParsersAction) -> None:
     p.add_argument("--doc", metavar="FILE.md", help="document whose generated section to update")
     p.add_argument("--figures", metavar="DIR", help="where the PNGs go (default: the results)")
     p.add_argument("--memory", metavar="FILE.json", help="memory benchmark to tabulate")
+    p.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="RESULTS",
+        help="a further experiment folder to summarise in short (repeatable)",
+    )
     p.set_defaults(run=run_report)
 
 
@@ -299,11 +306,13 @@ def run_experiment(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     _require_plots()
-    _report(Path(args.results), args.doc, args.figures, args.memory)
+    _report(Path(args.results), args.doc, args.figures, args.memory, args.also)
     return 0
 
 
-def _report(results_dir: Path, doc: str | None, figures: str | None, memory: str | None) -> None:
+def _report(
+    results_dir: Path, doc: str | None, figures: str | None, memory: str | None, also: list[str]
+) -> None:
     import json
 
     from skbuilder.scale.report import (
@@ -322,12 +331,14 @@ def _report(results_dir: Path, doc: str | None, figures: str | None, memory: str
                 memory_data = json.loads(Path(memory).read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError) as exc:
                 raise ReportError(f"{memory}: cannot read the memory results: {exc}") from None
+        others = [load_results(folder) for folder in also]
         folder = _output_folder(figures) if figures else results_dir
         paths = write_figures(results, folder)
         print(f"wrote {', '.join(str(p) for p in paths.values())}")
         if doc:
             link = os.path.relpath(folder, Path(doc).parent)
-            update_document(doc, markdown(results, Path(link).as_posix(), memory_data))
+            section = markdown(results, Path(link).as_posix(), memory_data, others)
+            update_document(doc, section)
             print(f"updated the generated section of {doc}")
     except ReportError as exc:
         raise CLIError(str(exc)) from None

@@ -287,10 +287,51 @@ def _consistency(results: Mapping[str, Any], method: str) -> str:
     )
 
 
+def other_run(results: Mapping[str, Any]) -> list[str]:
+    """A compact section for a further run (e.g. longer training): its conditions, accuracy
+    range and, per unit and way of enlarging, the change from the smallest to the largest
+    scale with the number of seeds in which it rises."""
+    config = results["config"]
+    keys = summary.scales(results)
+    n = len(results["seeds"])
+    accuracy = [s["accuracy"][CROP_RESIZE][keys[0]] for s in results["seeds"]]
+    trends = {m: summary.unit_trends(results, m) for m in METHODS}
+    lines = [
+        f"### Another run: {config['epochs']} epochs of {config['train_images']} images, "
+        f"seeds {', '.join(str(s['seed']) for s in results['seeds'])}",
+        "",
+        f"Test accuracy at {keys[0]}x: {100 * min(accuracy):.1f} to {100 * max(accuracy):.1f} %; "
+        f"{results['cpu_seconds'] / 60:.1f} min of CPU time. Change of the mean attention "
+        f"difference from {keys[0]}x to {keys[-1]}x, mean ± standard deviation over seeds, and the "
+        "seeds in which it rises:",
+        "",
+        "| unit | paper's way | seeds rising | drawn larger | seeds rising |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for paper, drawn in zip(trends[CROP_RESIZE], trends[RENDERED]):
+        lines.append(
+            f"| {paper.unit} | {_pm(paper.change)} | {paper.rising}/{n} | {_pm(drawn.change)} "
+            f"| {drawn.rising}/{n} |"
+        )
+    cells = []
+    for method in METHODS:
+        mean = summary.mean_over_units(results, method)
+        change = summary.Spread(
+            tuple(b - a for a, b in zip(mean[keys[0]].values, mean[keys[-1]].values))
+        )
+        cells += [_pm(change), f"{sum(v > 0 for v in change.values)}/{n}"]
+    lines.append("| **mean of units** | " + " | ".join(cells) + " |")
+    return lines
+
+
 def markdown(
-    results: Mapping[str, Any], figures: str, memory: Mapping[str, Any] | None = None
+    results: Mapping[str, Any],
+    figures: str,
+    memory: Mapping[str, Any] | None = None,
+    others: Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    """The generated section: conditions, accuracy, the difference tables, figures."""
+    """The generated section: conditions, accuracy, the difference tables, further runs in
+    short, the memory table, figures."""
     config = results["config"]
     env = results["environment"]
     keys = summary.scales(results)
@@ -341,6 +382,8 @@ def markdown(
         "exceed three standard errors of their unit and seed.",
         "",
     ]
+    for other in others:
+        lines += [*other_run(other), ""]
     if memory:
         lines += ["### Memory of the analysis", "", *memory_table(memory), ""]
     lines += [
