@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all docs
+.PHONY: demo test test-all docs scale-experiment scale-experiment-long scale-memory
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "Setting up $(VENV): the package with CPU PyTorch and the test tools (pip shows progress)"
@@ -31,3 +31,21 @@ docs: $(STAMP)  ## the JSON Schema, the field reference, and every output and fi
 	$(BIN)/skbuilder schema -o docs/spec.schema.json
 	$(BIN)/python -m skbuilder.spec.reference docs/spec-rules.md
 	$(BIN)/python tools/make_docs.py
+
+SCALE_OUT := out/scale-experiment
+SCALE_LONG := out/scale-experiment-12ep
+SCALE_MEMORY := out/scale-memory.json
+# the report adds the memory table and the longer run when they have been made
+SCALE_EXTRAS = $(if $(wildcard $(SCALE_MEMORY)),--memory $(SCALE_MEMORY)) \
+	$(if $(wildcard $(SCALE_LONG)/results.json),--also $(SCALE_LONG))
+
+scale-experiment: $(STAMP)  ## train a tiny SKNet on shapes (4 seeds), measure attention vs object size, update docs/scale-selection.md
+	$(BIN)/skbuilder scale experiment --out $(SCALE_OUT)
+	$(BIN)/skbuilder scale report $(SCALE_OUT) --doc docs/scale-selection.md \
+		--figures docs/scale-selection $(SCALE_EXTRAS)
+
+scale-experiment-long: $(STAMP)  ## the same with 12 epochs (3x the training; about 17 min of CPU)
+	$(BIN)/skbuilder scale experiment --epochs 12 --out $(SCALE_LONG)
+
+scale-memory: $(STAMP)  ## peak memory of the scale analysis for 100 and 1000 images (a few minutes)
+	$(BIN)/python benchmarks/scale_memory.py --out $(SCALE_MEMORY)

@@ -10,7 +10,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 
-torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+# One thread: on a busy two-core machine two threads were measured many times slower.
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

@@ -197,9 +197,17 @@ def draw_figures() -> None:
                 raise SystemExit(f"{command} failed:\n{printed}")
 
 
+#: Pictures of the object-scale experiment: `make scale-experiment` trains and measures for
+#: minutes, then draws them (skbuilder scale report), so `make docs` leaves them alone.
+EXPERIMENT_FIGURES = "scale-selection"
+
+
 def figure_outputs() -> set[str]:
-    """The files under docs/ that ``FIGURES`` write, relative to docs/."""
-    found = set()
+    """The files under docs/ that ``FIGURES`` write, and those `make scale-experiment` writes,
+    relative to docs/."""
+    from skbuilder.analysis.scale.report import FIGURES as SCALE_FIGURES
+
+    found = {f"{EXPERIMENT_FIGURES}/{name}" for name in SCALE_FIGURES.values()}
     for command in FIGURES:
         words = _words(command)
         found.add(words[words.index("-o") + 1])

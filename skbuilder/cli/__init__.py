@@ -16,7 +16,17 @@ from collections.abc import Sequence
 from skbuilder import __version__
 from skbuilder.atomic_write import OutputFileError
 from skbuilder.blocks.registry import PluginError, load_plugin
-from skbuilder.cli import attention, catalogue, dump, export, render, schema, summary, validate
+from skbuilder.cli import (
+    attention,
+    catalogue,
+    dump,
+    export,
+    render,
+    scale,
+    schema,
+    summary,
+    validate,
+)
 from skbuilder.cli.common import (
     EXIT_FILE,
     EXIT_PROBLEM,
@@ -27,7 +37,7 @@ from skbuilder.cli.common import (
 from skbuilder.spec import SpecError
 from skbuilder.spec.errors import SpecFileError, shown
 
-COMMANDS = (catalogue, validate, summary, render, attention, export, dump, schema)
+COMMANDS = (catalogue, validate, summary, render, attention, scale, export, dump, schema)
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 MAX_ISSUES_SHOWN = 200
 

@@ -1,0 +1,356 @@
+"""``skbuilder scale``: how SK attention follows object size (the paper's Figs. 3 and 4).
+
+- ``scale analyze SPEC --images DIR``: a model (random, own or timm weights) over an image folder
+  at several object scales; a tidy table (CSV, JSON) and the figures.
+- ``scale experiment``: the synthetic experiment (train a tiny SKNet on shapes, several seeds).
+- ``scale report RESULTS``: tables and figures of an experiment, into a document.
+
+torch and the analysis are imported inside ``run`` only, so the command line stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from skbuilder import progress
+from skbuilder.cli.common import (
+    MAX_BATCH,
+    MAX_SEED,
+    CLIError,
+    add_input_size_argument,
+    add_spec_argument,
+    add_weights_arguments,
+    bounded_int,
+    image_size_from_args,
+    load_weights_from_args,
+    spec_from_args,
+    write_text_atomic,
+)
+
+DEFAULT_SPEC = "sknet_tiny_shapes"
+#: Bounds of the experiment's sizes: far above a laptop run, far below what would exhaust memory.
+MAX_EPOCHS, MAX_IMAGES, MAX_JOBS, MAX_THREADS = 1000, 1_000_000, 64, 256
+DEFAULT_RESULTS = Path("out/scale-experiment")
+
+
+def scale_list(text: str) -> tuple[float, ...]:
+    """``1,1.5,2`` -> (1.0, 1.5, 2.0); every scale at least 1 (a centre crop)."""
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected scales such as 1,1.5,2, got {text!r}") from None
+    if any(not v >= 1 for v in values) or len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(
+            f"object scales must be distinct and at least 1 (the crop enlarges), got {text!r}"
+        )
+    return tuple(sorted(values))
+
+
+def seed_list(text: str) -> tuple[int, ...]:
+    """``0,1,2`` -> (0, 1, 2)."""
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seeds such as 0,1,2, got {text!r}") from None
+    if len(set(values)) != len(values) or min(values) < 0 or max(values) > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"seeds must be distinct, from 0 to {MAX_SEED}: {text!r}")
+    return values
+
+
+def crop_fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a fraction such as 0.875, got {text!r}"
+        ) from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"the crop fraction must be in (0, 1], got {text}")
+    return value
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "scale",
+        help="attention against object size: analysis, synthetic experiment, report",
+        description=(
+            "How the SK units' attention on the larger kernel changes when the object grows, "
+            "as in Figs. 3 and 4 of the SKNet paper."
+        ),
+    )
+    actions = p.add_subparsers(dest="scale_command", required=True, metavar="ACTION")
+    _register_analyze(actions)
+    _register_experiment(actions)
+    _register_report(actions)
+
+
+def _add_threads(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--threads",
+        type=bounded_int(1, MAX_THREADS),
+        default=1,
+        metavar="N",
+        help="torch threads per process (1: on a busy machine more threads can be far slower)",
+    )
+
+
+def _register_analyze(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser(
+        "analyze",
+        help="attention at several object scales over a folder of images",
+        description=(
+            "Run the network in eval mode over every image of a folder (sub-folders are "
+            "classes), enlarging the object by centre crop and resize at each scale, and keep "
+            "running means per SK unit, scale and class. Writes attention.csv, attention.json "
+            "and the figures into --out."
+        ),
+    )
+    add_spec_argument(p)
+    add_weights_arguments(p)
+    p.add_argument("--images", required=True, metavar="DIR", help="folder of images")
+    p.add_argument("--scales", type=scale_list, default=(1.0, 1.5, 2.0), metavar="S,S,...")
+    p.add_argument(
+        "--crop-fraction",
+        type=crop_fraction,
+        default=224 / 256,
+        metavar="F",
+        help="evaluation crop: resize the shorter side to size/F, crop the centre "
+        "(default 0.875: the paper's 256 -> 224; 1 resizes straight to the input size)",
+    )
+    p.add_argument("--per-class", action="store_true", help="also a row and curve per class")
+    p.add_argument(
+        "--units",
+        metavar="U,U,...",
+        help="units for the per-channel figure, as SK_3_4 or conv3.3.conv2 (default: the last "
+        "unit of the first, second and last stages)",
+    )
+    p.add_argument(
+        "--batch", type=bounded_int(1, MAX_BATCH), default=16, metavar="N", help="batch size (16)"
+    )
+    p.add_argument(
+        "--limit", type=bounded_int(1, MAX_IMAGES), metavar="N", help="use the first N images only"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights when none are given")
+    add_input_size_argument(p)
+    _add_threads(p)
+    p.add_argument("--out", default="out/scale-analysis", metavar="DIR", help="output folder")
+    p.set_defaults(run=run_analyze)
+
+
+def _register_experiment(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser(
+        "experiment",
+        help="train a tiny SKNet on synthetic shapes for several seeds, then analyse",
+        description=(
+            "The synthetic experiment of docs/scale-selection.md: per seed, train the spec on "
+            "generated shapes of varying size, then measure attention at each object scale. "
+            "Writes results.json, attention.csv, summary.csv and the figures into --out."
+        ),
+    )
+    p.add_argument("--spec", default=str(DEFAULT_SPEC), help=f"network spec ({DEFAULT_SPEC})")
+    p.add_argument("--seeds", type=seed_list, default=(0, 1, 2, 3), metavar="S,S,...")
+    p.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=4, metavar="N")
+    p.add_argument(
+        "--train-images",
+        type=bounded_int(1, MAX_IMAGES),
+        default=4000,
+        metavar="N",
+        help="per epoch",
+    )
+    p.add_argument("--test-images", type=bounded_int(1, MAX_IMAGES), default=1200, metavar="N")
+    p.add_argument("--scales", type=scale_list, default=(1.0, 1.5, 2.0), metavar="S,S,...")
+    p.add_argument(
+        "--jobs",
+        type=bounded_int(1, MAX_JOBS),
+        default=min(2, os.cpu_count() or 1),
+        metavar="N",
+        help="seeds run in N processes at once (default: 2, or 1 on a one-CPU machine)",
+    )
+    _add_threads(p)
+    p.add_argument("--out", default=str(DEFAULT_RESULTS), metavar="DIR", help="output folder")
+    p.set_defaults(run=run_experiment)
+
+
+def _register_report(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser(
+        "report",
+        help="tables and figures of an experiment's results.json",
+        description=(
+            "Draw the figures of a finished experiment and, with --doc, replace the document's "
+            "generated section (between its two marker comments) with the tables."
+        ),
+    )
+    p.add_argument("results", nargs="?", default=str(DEFAULT_RESULTS), help="experiment folder")
+    p.add_argument("--doc", metavar="FILE.md", help="document whose generated section to update")
+    p.add_argument("--figures", metavar="DIR", help="where the PNGs go (default: the results)")
+    p.add_argument("--memory", metavar="FILE.json", help="memory benchmark to tabulate")
+    p.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="RESULTS",
+        help="a further experiment folder to summarise in short (repeatable)",
+    )
+    p.set_defaults(run=run_report)
+
+
+def _require_plots() -> None:
+    try:
+        from skbuilder.analysis.scale.plots import require_matplotlib
+
+        require_matplotlib()
+    except ImportError as exc:
+        raise CLIError(str(exc)) from None
+
+
+def _output_folder(path: str) -> Path:
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CLIError(f"cannot create {folder}: {exc.strerror or exc}") from None
+    return folder
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    spec = spec_from_args(args)
+    size = image_size_from_args(spec, args)
+    if spec.input.channels != 3:
+        raise CLIError(f"{spec.name} takes {spec.input.channels} input channels; images give 3")
+    _require_plots()
+    import torch
+
+    from skbuilder.analysis.images import ImageError
+    from skbuilder.analysis.scale.analysis import analyze_scales, image_batches, image_folder
+    from skbuilder.analysis.scale.report import write_analysis
+    from skbuilder.analysis.scale.units import UnitNameError, resolve_unit
+    from skbuilder.nn.builder import build_model
+
+    torch.set_num_threads(args.threads)
+    try:
+        items, classes = image_folder(args.images)
+    except ImageError as exc:
+        raise CLIError(str(exc)) from None
+    if args.per_class and classes is None:
+        raise CLIError(f"{args.images}: --per-class needs one sub-folder of images per class")
+    items = items[: args.limit] if args.limit else items
+    torch.manual_seed(args.seed)
+    model = build_model(spec).eval()
+    weights = load_weights_from_args(model, args) or f"random weights (seed {args.seed})"
+    try:
+        picked = (
+            [resolve_unit(model, u.strip()) for u in args.units.split(",")] if args.units else None
+        )
+    except UnitNameError as exc:
+        raise CLIError(f"--units: {exc}") from None
+    out = _output_folder(args.out)
+
+    batches = image_batches(items, size, batch_size=args.batch, crop_fraction=args.crop_fraction)
+    with progress.bar(desc="analyse", total=len(items), unit="img") as bar:
+        try:
+            stats = analyze_scales(
+                model, batches, args.scales, class_names=classes, on_batch=bar.update
+            )
+        except ImageError as exc:
+            raise CLIError(str(exc)) from None
+        except ValueError as exc:
+            raise CLIError(f"{spec.name}: {exc}") from None
+
+    title = f"{spec.name}, {weights}: {len(items)} images from {args.images}"
+    meta = {"spec": spec.name, "weights": weights, "crop_fraction": args.crop_fraction}
+    try:
+        write_analysis(stats, out, title=title, units=picked, per_class=args.per_class, meta=meta)
+    except OSError as exc:
+        raise CLIError(f"cannot write into {out}: {exc.strerror or exc}") from None
+    name = {u: p or u for u, p in stats.units.items()}
+    for row in stats.rows():
+        print(f"{name[row.unit]:>14}  {row.scale:4g}x  {row.difference:+.4f}")
+    print(f"wrote {out}/attention.csv, attention.json and figures")
+    return 0
+
+
+def run_experiment(args: argparse.Namespace) -> int:
+    spec = spec_from_args(argparse.Namespace(spec=args.spec))
+    _require_plots()
+    import json
+
+    import torch
+
+    from skbuilder.analysis.scale.experiment import ExperimentConfig, run_experiment
+    from skbuilder.analysis.scale.report import summary_csv, tidy_csv, write_figures
+
+    config = ExperimentConfig(
+        seeds=args.seeds,
+        epochs=args.epochs,
+        train_images=args.train_images,
+        test_images=args.test_images,
+        scales=args.scales,
+    )
+    try:
+        config.check(spec)
+    except ValueError as exc:
+        raise CLIError(f"{args.spec}: {exc}") from None
+    out = _output_folder(args.out)
+    torch.set_num_threads(args.threads)
+    jobs = min(args.jobs, len(config.seeds))
+    total = len(config.seeds) * config.work_per_seed()
+    desc = f"{len(config.seeds)} seeds, {jobs} at a time"
+    with progress.bar(desc=desc, total=total, unit="img") as bar:
+        result = run_experiment(spec, config, jobs=jobs, threads=args.threads, on_images=bar.update)
+    results = result.to_json()
+    write_text_atomic(out / "results.json", json.dumps(results, indent=1) + "\n")
+    write_text_atomic(out / "attention.csv", tidy_csv(results))
+    write_text_atomic(out / "summary.csv", summary_csv(results))
+    write_figures(results, out)
+    for seed in result.seeds:
+        acc = ", ".join(f"{k}x {100 * v:.1f}%" for k, v in seed.accuracy["crop-resize"].items())
+        print(f"seed {seed.seed}: test accuracy {acc}; {seed.cpu_seconds:.0f} s CPU")
+    print(f"{result.wall_seconds:.0f} s wall clock, {result.cpu_seconds:.0f} s CPU in all")
+    print(f"wrote {out}/results.json, attention.csv, summary.csv and figures")
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    _require_plots()
+    _report(Path(args.results), args.doc, args.figures, args.memory, args.also)
+    return 0
+
+
+def _report(
+    results_dir: Path, doc: str | None, figures: str | None, memory: str | None, also: list[str]
+) -> None:
+    import json
+
+    from skbuilder.analysis.scale.report import (
+        ReportError,
+        load_results,
+        markdown,
+        update_document,
+        write_figures,
+    )
+
+    try:
+        results = load_results(results_dir)
+        memory_data = None
+        if memory:
+            try:
+                memory_data = json.loads(Path(memory).read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise ReportError(f"{memory}: cannot read the memory results: {exc}") from None
+        others = [load_results(folder) for folder in also]
+        folder = _output_folder(figures) if figures else results_dir
+        paths = write_figures(results, folder)
+        print(f"wrote {', '.join(str(p) for p in paths.values())}")
+        if doc:
+            link = os.path.relpath(folder, Path(doc).parent)
+            section = markdown(results, Path(link).as_posix(), memory_data, others)
+            update_document(doc, section)
+            print(f"updated the generated section of {doc}")
+    except ReportError as exc:
+        raise CLIError(str(exc)) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CLIError(
+            f"{results_dir}/results.json: not the results this version writes ({exc})"
+        ) from None
