@@ -9,12 +9,14 @@ import torch
 
 from skbuilder import build_model
 from skbuilder.interop.fusion import fuse_for_inference
+from tests.tiny_specs import tiny_spec
 
 
 @pytest.mark.parametrize("fused", [False, True])
-def test_model_traces_as_one_graph(specs_dir: Path, fused: bool) -> None:
+def test_model_traces_as_one_graph(fused: bool) -> None:
+    """Both SK block kinds, split input and a projection (the tiny spec) trace as one graph."""
     torch._dynamo.reset()
-    model = build_model(specs_dir / "skresnet18.yaml").eval()
+    model = build_model(tiny_spec()).eval()
     if fused:
         model = fuse_for_inference(model, channels_last=True)
     x = torch.randn(2, 3, 32, 32).contiguous(memory_format=torch.channels_last)

@@ -74,12 +74,14 @@ def _max_diff(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> float:
     return max((a[k].double() - b[k].double()).abs().max().item() for k in a)
 
 
+@pytest.mark.slow
 def test_ddp_with_sync_batchnorm_matches_one_process_on_the_whole_batch(tmp_path):
     ranks = _train_on_two_processes(tmp_path, sync=True)
     assert all(torch.equal(ranks[0][k], ranks[1][k]) for k in ranks[0])  # ranks stay in sync
     assert _max_diff(ranks[0], _single_process_reference()) <= 1e-5
 
 
+@pytest.mark.slow
 def test_without_sync_the_statistics_differ(tmp_path):
     ranks = _train_on_two_processes(tmp_path, sync=False)
     assert all(torch.equal(ranks[0][k], ranks[1][k]) for k in ranks[0] if "running" not in k)

@@ -71,6 +71,7 @@ def test_saved_program_loads_back(model, tmp_path):
         assert (program(x) - model(x)).abs().max().item() <= TOLERANCE
 
 
+@pytest.mark.slow
 def test_onnx_matches_eager_at_any_batch(model, tmp_path):
     _need_onnx()
     path = export_onnx(model, tmp_path / "tiny.onnx")
@@ -102,6 +103,7 @@ def test_failed_export_leaves_no_file(model, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_cli_exports_a_spec_with_weights_and_checks_it(tmp_path, capsys):
     _need_onnx()
     spec = tmp_path / "tiny.yaml"

@@ -33,6 +33,13 @@ class BlockKind:
     #: The attention kinds the block can carry, and the one it has when the spec names none.
     attentions: frozenset[str] = frozenset({"none"})
     default_attention: str = "none"
+    #: Shape rules, as data for property-test strategies (``rules`` enforce them on specs): the
+    #: output width is a multiple of ``width_multiple``; with ``keeps_width`` a stride-1 block
+    #: outputs its input width; without ``uses_mid_width`` the block has no middle width and
+    #: its convs do not depend on the SK groups.
+    width_multiple: int = 1
+    keeps_width: bool = False
+    uses_mid_width: bool = True
 
     def attention_of(self, params: BlockParams) -> AttentionSpec:
         """The attention this block has: the spec's, else the kind's default."""

@@ -184,9 +184,10 @@ class SKSpec(Settings):
         return max(C // self.r, self.L)
 
     def depthwise(self, channels: int) -> SKSpec:
-        """These settings with every branch conv depthwise (groups = ``channels``)."""
+        """These settings with every branch conv depthwise (groups = ``channels``); each branch
+        sees every channel, so ``split_input`` does not apply."""
         data = self.model_dump()
-        data["G"] = channels
+        data["G"], data["split_input"] = channels, False
         if self.branches is not None:
             data["branches"] = [{**b.model_dump(), "groups": None} for b in self.branches]
         return SKSpec.model_validate(data)

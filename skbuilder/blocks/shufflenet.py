@@ -21,6 +21,9 @@ class ShuffleNetV2(BlockKind):
 
     title = "ShuffleNetV2 unit"
     attentions = frozenset({"sk", "se", "cbam", "none"})
+    width_multiple = 2
+    keeps_width = True
+    uses_mid_width = False
 
     def layout(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> Op:
         c = w_out // 2
@@ -59,9 +62,5 @@ class ShuffleNetV2(BlockKind):
                     "mid_width",
                     "a ShuffleNetV2 unit splits out_width into two halves; leave mid_width out",
                 )
-            )
-        if params.sk.split_input and self.attention_of(params).kind == "sk":
-            problems.append(
-                Violation("sk.split_input", "a depthwise SK conv cannot split its input")
             )
         return problems

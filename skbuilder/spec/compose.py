@@ -172,8 +172,9 @@ def _copy_positions(src: Document, dst: Document, keep: Any, prefix: Path_ = ())
     for table_src, table_dst in zip(_tables(src), _tables(dst)):
         for path, value in table_src.items():
             if keep(path):
-                table_dst[(*prefix, *path)] = value
-                dst.files[(*prefix, *path)] = src.origin(path)
+                moved = (*prefix, *path)
+                table_dst[moved] = value
+                dst.files[moved] = src.origin(path)
 
 
 def merge(base: Document, over: Document) -> Document:

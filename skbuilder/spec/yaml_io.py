@@ -268,17 +268,18 @@ class _Converter:
             key = self._key(key_node, path)
             if key is None:
                 continue
+            here = (*path, key)
             if key in out:
-                first = self.doc.keys[(*path, key)]
+                first = self.doc.keys[here]
                 self._issue(
-                    (*path, key),
+                    here,
                     key_node,
                     f"duplicate key '{shown(key, 40)}' (first at line {first[0]})",
                     "YAML would silently keep the last one; remove one of them",
                 )
                 continue
-            self.doc.keys[(*path, key)] = _mark(key_node)
-            out[key] = self.convert(value_node, (*path, key), self._alias_mark(node, key_node))
+            self.doc.keys[here] = _mark(key_node)
+            out[key] = self.convert(value_node, here, self._alias_mark(node, key_node))
         return out
 
 

@@ -11,6 +11,7 @@ from skbuilder.testing.invariants import (
     check_branch_permutation,
     check_branch_shapes,
     check_complexity,
+    check_gates_in_unit_interval,
     check_gradient_flow,
     check_network_invariants,
     check_output_shape,
@@ -18,13 +19,15 @@ from skbuilder.testing.invariants import (
     check_sk_gradient_flow,
     check_sk_submodules,
     check_yaml_round_trip,
+    gate_modules,
+    gate_values,
     permute_branches,
     seeded,
     sk_modules,
     sk_parts,
     spec_cost,
 )
-from skbuilder.testing.profiles import load_profile, register_profiles
+from skbuilder.testing.profiles import examples, load_profile, register_profiles
 from skbuilder.testing.strategies import (
     block_args,
     block_inputs,
@@ -50,6 +53,7 @@ __all__ = [
     "check_branch_permutation",
     "check_branch_shapes",
     "check_complexity",
+    "check_gates_in_unit_interval",
     "check_gradient_flow",
     "check_network_invariants",
     "check_output_shape",
@@ -57,6 +61,9 @@ __all__ = [
     "check_sk_gradient_flow",
     "check_sk_submodules",
     "check_yaml_round_trip",
+    "examples",
+    "gate_modules",
+    "gate_values",
     "images",
     "inputs",
     "load_profile",

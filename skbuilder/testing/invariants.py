@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -21,7 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from skbuilder.blocks import BlockKind, BlockParams, describe
 from skbuilder.blocks.cost import Cost
 from skbuilder.nn.builder import build_model
-from skbuilder.spec import NetworkSpec, parse_spec
+from skbuilder.spec import NetworkSpec, SpecError, parse_spec
 from skbuilder.spec.dump import dump_spec
 from skbuilder.spec.walk import walk
 
@@ -324,6 +325,7 @@ def check_block_invariants(
     check_output_shape(module, x, (x.shape[0], w_out, cost.h, cost.w))
     check_complexity(module, x, cost)
     check_sk_submodules(module, x)
+    check_gates_in_unit_interval(module, x)
     check_batch_independence(module, x)
     if gradients:
         check_gradient_flow(module, x)
@@ -343,6 +345,50 @@ def check_sk_submodules(module: nn.Module, x: Tensor) -> None:
                     check_branch_shapes(sk, sk_x)
                 except AssertionError as exc:
                     raise AssertionError(f"{exc}{where}") from None
+
+
+def gate_modules(module: nn.Module) -> list[tuple[str, nn.Module]]:
+    """Every attention gate inside ``module`` (``module`` itself included), by name: anything
+    whose class defines a ``gate`` method (SE, BAM) or ``channel_gate``/``spatial_gate`` methods
+    (CBAM); a submodule that happens to be called ``gate`` is not one."""
+    return [
+        (name, m)
+        for name, m in module.named_modules()
+        if any(callable(getattr(type(m), method, None)) for method in ("gate", "channel_gate"))
+    ]
+
+
+def gate_values(gate: Any, x: Tensor) -> list[Tensor]:
+    """The weights a gate module puts on input ``x``: its one gate, or CBAM's channel gate and
+    the spatial gate on the channel-gated input."""
+    with torch.no_grad():
+        if callable(getattr(type(gate), "gate", None)):
+            return [gate.gate(x)]
+        channel = gate.channel_gate(x)
+        return [channel, gate.spatial_gate(x * channel)]
+
+
+def check_gates_in_unit_interval(module: nn.Module, x: Tensor) -> None:
+    """Every attention gate (SE, CBAM, BAM) inside ``module``, fed what it sees in a forward
+    pass of ``x`` in train and eval mode, weighs by finite values in (0, 1) (a sigmoid; values
+    of exactly 0 or 1 are its float32 saturation, far from 0) and keeps its input's shape."""
+    found = gate_modules(module)
+    for training in (True, False):
+        seen = _inputs_of(module, x, [m for _, m in found], training=training)
+        for (name, gate), gate_x in zip(found, seen):
+            where = f" (at {name or 'the module itself'}, {'train' if training else 'eval'})"
+            with mode(gate, training=training):
+                for g in gate_values(gate, gate_x):
+                    assert torch.isfinite(g).all(), f"a gate has non-finite values{where}"
+                    low, high = g.min().item(), g.max().item()
+                    assert low >= 0 and high <= 1, (
+                        f"gate values must lie in (0, 1); got [{low:.6g}, {high:.6g}]{where}"
+                    )
+                with torch.no_grad():
+                    out = gate(gate_x)
+                assert out.shape == gate_x.shape, (
+                    f"a gate changed the shape {tuple(gate_x.shape)} to {tuple(out.shape)}{where}"
+                )
 
 
 def _inputs_of(
@@ -387,6 +433,7 @@ def check_network_invariants(spec: NetworkSpec, x: Tensor, *, seed: int = 0) -> 
     assert got == want, f"feature map {got}, the spec predicts {want}"
     check_complexity(model, x, spec_cost(spec, h, w))
     check_sk_submodules(model, x)  # also leaves non-trivial BatchNorm running statistics
+    check_gates_in_unit_interval(model, x)
     check_batch_independence(model, x)
 
 
@@ -398,7 +445,11 @@ def check_yaml_round_trip(spec: NetworkSpec) -> None:
     set (a field it leaves out still comes from the network's ``sk``), and the YAML is a fixed
     point."""
     text = dump_spec(spec)
-    back = parse_spec(text, "<round trip>")
+    try:
+        back = parse_spec(text, "<round trip>")
+    except SpecError as exc:
+        message = f"round trip changed the spec: its YAML is refused ({exc}):\n{text}"
+        raise AssertionError(message) from None
     assert back == spec, f"round trip changed the spec:\n{text}"
     assert _override_fields(back) == _override_fields(spec), (
         f"round trip changed the fields a stage's sk overrides:\n{text}"

@@ -23,6 +23,13 @@ _COMMON: dict[str, object] = {
 _CI: dict[str, object] = {"derandomize": True, "database": None, "print_blob": True}
 
 
+def examples(share: float) -> settings:
+    """Settings running ``share`` of the loaded profile's examples (at least one): for properties
+    whose every example builds and runs a whole network, many times the cost of one block, so
+    that a thorough run stays thorough where examples are cheap and affordable where not."""
+    return settings(max_examples=max(1, round(settings.default.max_examples * share)))
+
+
 def in_ci(environ: dict[str, str] | None = None) -> bool:
     value = (environ if environ is not None else os.environ).get("CI", "")
     return value.strip().lower() not in ("", "0", "false", "no")

@@ -21,10 +21,17 @@ from hypothesis import strategies as st
 from torch import Tensor
 
 from skbuilder.blocks import BlockKind, BlockParams, SKSpec, describe
+from skbuilder.blocks.settings import ATTENTION_KINDS, AttentionSpec
 from skbuilder.spec import NetworkSpec, SpecError, spec_from_dict
 from skbuilder.spec.schema import StageSpec
 
-BUILTIN_KINDS: tuple[str, ...] = ("sk_bottleneck", "sk_basic", "bottleneck", "basic")
+BUILTIN_KINDS: tuple[str, ...] = (
+    "sk_bottleneck",
+    "sk_basic",
+    "bottleneck",
+    "basic",
+    "shufflenet_v2",
+)
 SMALL_KERNELS: tuple[int, ...] = (1, 3, 5, 7)
 
 BlockArgs = tuple[int, int, int, BlockParams]
@@ -126,24 +133,39 @@ def block_args(
     block: str | BlockKind | type = "sk_bottleneck",
     *,
     settings: st.SearchStrategy[SKSpec] | None = None,
+    attention: st.SearchStrategy[str | dict[str, Any]] | None = None,
     max_width: int = 24,
     min_width: int = 1,
     strides: Sequence[int] = (1, 2),
 ) -> BlockArgs:
     """``(w_in, w_out, stride, params)`` for one block of kind ``block`` (a registered name, a
     ``BlockKind`` or a block module class, registered or not) that its ``check`` accepts; every
-    width at least ``min_width``."""
+    width at least ``min_width``. The attention is drawn from what the kind can carry (or from
+    ``attention``), and the widths follow the kind's shape rules (``BlockKind.width_multiple``,
+    ``keeps_width``, ``uses_mid_width``)."""
     kind = describe(block)
     sk = draw(settings if settings is not None else sk_settings())
-    unit = width_unit(sk)
-    w_in = _multiple(draw, unit, max_width, min_width)
-    w_mid = _multiple(draw, unit, max_width, min_width)
-    w_out = draw(st.integers(min_width, max(min_width, max_width)))
+    chosen = draw(
+        attention if attention is not None else attention_settings(sorted(kind.attentions))
+    )
+    unit = _unit(kind, sk)
     stride = draw(st.sampled_from(tuple(strides)))
-    params = BlockParams(w_mid=w_mid, sk=sk)
+    w_in = _multiple(draw, unit, max_width, min_width)
+    if kind.keeps_width and stride == 1:
+        w_out = w_in
+    else:
+        w_out = _multiple(draw, kind.width_multiple, max_width, min_width)
+    w_mid = _multiple(draw, unit, max_width, min_width) if kind.uses_mid_width else w_out
+    params = BlockParams(w_mid=w_mid, sk=sk, attention=_attention(chosen))
     if kind.check(w_in, w_out, stride, params):
         reject()  # a user's block with rules beyond the SK ones
     return w_in, w_out, stride, params
+
+
+def _attention(value: str | dict[str, Any]) -> AttentionSpec:
+    """An ``attention:`` value (a name or a mapping) as its settings object."""
+    data = {"kind": value} if isinstance(value, str) else value
+    return ATTENTION_KINDS[data["kind"]].model_validate(data)
 
 
 @st.composite
@@ -164,6 +186,35 @@ def sk_conv_args(
 # -- whole networks -----------------------------------------------------------------------
 
 
+def attention_settings(
+    kinds: Sequence[str] = ("sk", "se", "cbam", "none"),
+) -> st.SearchStrategy[str | dict[str, Any]]:
+    """An ``attention:`` value: a kind's name, or a mapping with its settings."""
+    mappings = {
+        "sk": st.just({"kind": "sk"}),
+        "se": st.fixed_dictionaries({"kind": st.just("se")}, optional={"r": st.integers(1, 8)}),
+        "cbam": st.fixed_dictionaries(
+            {"kind": st.just("cbam")},
+            optional={"r": st.integers(1, 8), "kernel": st.sampled_from((1, 3, 5, 7))},
+        ),
+        "none": st.just({"kind": "none"}),
+    }
+    return st.one_of(st.sampled_from(tuple(kinds)), *(mappings[k] for k in kinds))
+
+
+def bam_settings() -> st.SearchStrategy[dict[str, int]]:
+    """A ``bam:`` mapping (a BAM module after a stage)."""
+    return st.fixed_dictionaries(
+        {}, optional={"r": st.integers(1, 8), "dilation": st.integers(1, 4)}
+    )
+
+
+def _unit(kind: BlockKind, sk: SKSpec) -> int:
+    """The width unit a block of ``kind`` needs: its own multiple, and the SK and group rules
+    where its convs follow them."""
+    return math.lcm(kind.width_multiple, width_unit(sk) if kind.uses_mid_width else 1)
+
+
 @st.composite
 def network_spec_dicts(
     draw: st.DrawFn,
@@ -177,51 +228,71 @@ def network_spec_dicts(
     max_M: int = 3,
     max_G: int = 4,
 ) -> dict[str, Any]:
-    """A network spec as plain data (what a YAML file holds), within the budget; every width
-    (stem, mid, out) at least ``min_width``."""
-    sk_fields = {"max_M": max_M, "max_G": max_G}
+    """A network spec as plain data (what a YAML file holds), within the budget: any stem
+    (kind, stride, pool), attention per network and per stage, BAM after stages, a head with
+    or without its 1x1 conv; every width (stem, mid, out) at least ``min_width``."""
     data: dict[str, Any] = {"name": draw(_names)}
     if draw(st.booleans()):
         data["description"] = draw(st.text(max_size=40))
-    net_sk = draw(sk_spec_dicts(**sk_fields))
+    net_sk = draw(sk_spec_dicts(max_M=max_M, max_G=max_G))
     if net_sk or draw(st.booleans()):
         data["sk"] = net_sk
     network_sk = SKSpec.model_validate(net_sk)
+    if draw(st.booleans()):
+        data["attention"] = draw(attention_settings())
 
-    stem = {"kind": draw(st.sampled_from(("classic", "deep"))), "pool": draw(st.booleans())}
+    stem: dict[str, Any] = {
+        "kind": draw(st.sampled_from(("classic", "deep", "conv3x3"))),
+        "stride": draw(st.sampled_from((1, 2))),
+        "pool": draw(st.booleans()),
+    }
     # every stride-2 layer needs >= 2x2: 2**(n-1) + 1 <= max_image_size for n of them
     max_downsamplings = int(math.log2(max(max_image_size - 1, 1))) + 1
-    budget = max_downsamplings - 1 - int(stem["pool"])
+    budget = max_downsamplings - int(stem["pool"]) - (stem["stride"] == 2)
 
     stages: list[dict[str, Any]] = []
     units: list[int] = []
     for i in range(draw(st.integers(1, max_stages))):
+        kind = draw(st.sampled_from(tuple(block_kinds)))
         stage: dict[str, Any] = {
             "depth": draw(st.integers(1, max_depth)),
             "stride": draw(st.sampled_from((1, 2))) if budget > 0 else 1,
-            "block": draw(st.sampled_from(tuple(block_kinds))),
+            "block": kind,
         }
         budget -= stage["stride"] == 2
         if draw(st.booleans()):
             stage["name"] = f"{draw(st.sampled_from(('conv', 'layer', 'stage')))}_{i}"
         if draw(st.booleans()):
-            stage["sk"] = draw(sk_spec_dicts(**sk_fields))
+            stage["sk"] = draw(sk_spec_dicts(max_M=max_M, max_G=max_G))
+        if draw(st.booleans()):
+            stage["attention"] = draw(attention_settings())
+        if draw(st.booleans()):
+            stage["bam"] = draw(bam_settings())
         override = SKSpec.model_validate(stage["sk"]) if "sk" in stage else None
-        units.append(width_unit(network_sk.overridden_by(override)))
+        units.append(_unit(describe(kind), network_sk.overridden_by(override)))
         stages.append(stage)
 
-    # a stage's width feeds the next stage's SK conv: it must suit both stages' units
-    for i, stage in enumerate(stages):
-        next_unit = units[i + 1] if i + 1 < len(stages) else 1
-        if draw(st.booleans()):
-            stage["mid_width"] = _multiple(draw, units[i], max_width, min_width)
-        stage["out_width"] = _multiple(draw, math.lcm(units[i], next_unit), max_width, min_width)
+    # a stage's width feeds the next stage's convs: it must suit both stages' units
     stem_unit = math.lcm(units[0], 2 if stem["kind"] == "deep" else 1)
     stem["width"] = _multiple(draw, stem_unit, max_width, min_width)
+    width = stem["width"]
+    for i, stage in enumerate(stages):
+        next_unit = units[i + 1] if i + 1 < len(stages) else 1
+        unit = math.lcm(units[i], next_unit)
+        kind = describe(stage["block"])
+        if kind.keeps_width and stage["stride"] == 1:
+            stage["out_width"] = width  # a stride-1 block keeps its width
+        else:
+            if kind.uses_mid_width and draw(st.booleans()):
+                stage["mid_width"] = _multiple(draw, units[i], max_width, min_width)
+            stage["out_width"] = _multiple(draw, unit, max_width, min_width)
+        width = stage["out_width"]
     data["stem"] = stem
     data["stages"] = [{k: s[k] for k in _stage_order if k in s} for s in stages]
 
-    min_size = 2 ** (1 + int(stem["pool"]) + sum(s["stride"] == 2 for s in stages) - 1) + 1
+    downsamplings = (stem["stride"] == 2) + int(stem["pool"])
+    downsamplings += sum(s["stride"] == 2 for s in stages)
+    min_size = 2 ** (downsamplings - 1) + 1 if downsamplings else 1
     data["input"] = {
         "channels": draw(st.integers(1, 4)),
         "image_size": draw(st.integers(min_size, max(min_size, max_image_size))),
@@ -231,6 +302,8 @@ def network_spec_dicts(
             "num_classes": draw(st.integers(0, 10)),
             "dropout": draw(st.sampled_from((0.0, 0.1, 0.5))),
         }
+        if draw(st.booleans()):
+            data["head"]["conv"] = draw(st.integers(max(1, min_width), max(1, max_width)))
     if draw(st.booleans()):
         data["zero_init_last"] = draw(st.booleans())
     return data

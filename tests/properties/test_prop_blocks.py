@@ -5,10 +5,11 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skbuilder.testing import block_args, block_inputs, check_block_invariants
+from skbuilder.testing import block_args, block_inputs, check_block_invariants, examples
 from skbuilder.testing.strategies import BUILTIN_KINDS
 
 
+@examples(0.5)  # each example builds a block and runs it several times
 @given(kind=st.sampled_from(BUILTIN_KINDS), data=st.data())
 def test_block_invariants(kind: str, data) -> None:
     args = data.draw(block_args(kind))
@@ -17,6 +18,7 @@ def test_block_invariants(kind: str, data) -> None:
 
 # Gradient flow away from the degenerate corner of one channel on a pixel or two, where one
 # input can leave a branch all ReLU-dead or behind a scale-invariant chain of BatchNorms.
+@examples(0.5)
 @given(kind=st.sampled_from(BUILTIN_KINDS), data=st.data())
 def test_block_invariants_with_gradient_flow(kind: str, data) -> None:
     args = data.draw(block_args(kind, min_width=4))

@@ -11,6 +11,7 @@ from skbuilder.testing import (
     check_gradient_flow,
     check_network_invariants,
     check_yaml_round_trip,
+    examples,
     inputs,
     network_specs,
     seeded,
@@ -18,6 +19,7 @@ from skbuilder.testing import (
 )
 
 
+@examples(0.25)
 @given(spec=network_specs(), data=st.data())
 def test_network_invariants(spec, data) -> None:
     check_network_invariants(spec, data.draw(inputs(spec)))
@@ -25,6 +27,7 @@ def test_network_invariants(spec, data) -> None:
 
 # Gradient flow is a property of the architecture; keep inputs away from the degenerate corner
 # where a one-channel map of one pixel per sample is all ReLU-dead and a branch sees only zeros.
+@examples(0.25)
 @given(spec=network_specs(min_width=4), data=st.data())
 def test_gradients_reach_every_branch_and_the_attention(spec, data) -> None:
     # zero_init_last silences residual branches at the start, by design: build without it
