@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all docs scale-experiment scale-experiment-long scale-memory
+.PHONY: demo test typecheck test-all docs scale-experiment scale-experiment-long scale-memory
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "Setting up $(VENV): the package with CPU PyTorch and the test tools (pip shows progress)"
@@ -23,6 +23,9 @@ demo: $(STAMP)  ## the shipped specs: list them, validate them all, summarize SK
 test: $(STAMP)  ## lint, then the default (fast) test suite
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+typecheck: $(STAMP)  ## the type checker over the package (CI runs it beside the tests)
+	$(BIN)/mypy
 
 test-all: $(STAMP)  ## also the tests marked slow
 	$(BIN)/python -m pytest -q -m "slow or not slow"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import cast
 
 import torch
 from torch import Tensor, nn
@@ -31,7 +32,7 @@ class SKSite:
     @property
     def kernels(self) -> tuple[int, ...]:
         """Receptive field of each branch (a 3x3 with dilation 2 counts as 5)."""
-        convs = [branch.conv for branch in self.module.split]
+        convs = [cast(nn.Conv2d, branch.conv) for branch in self.module.split]
         return tuple(c.dilation[0] * (c.kernel_size[0] - 1) + 1 for c in convs)
 
 

@@ -34,7 +34,7 @@ def sk_width_rules(
 
 def _groups(params: BlockParams) -> list[tuple[int, str]]:
     """Each distinct groups value of the split, with how to name it."""
-    sk, seen = params.sk, {}
+    sk, seen = params.sk, dict[int, str]()
     for m, branch in enumerate(sk.split_convs(), 1):
         written = sk.branches is not None and sk.branches[m - 1].groups is not None
         by = f"groups={branch.groups} (branch {m})" if written else f"G={sk.G}"

@@ -139,10 +139,12 @@ class ModuleKind(BlockKind):
         return list(check(w_in, w_out, stride, params)) if callable(check) else []
 
     def complexity(self, cx: Cost, w_in: int, w_out: int, stride: int, params: BlockParams) -> Cost:
-        return self.cls.complexity(cx, w_in, w_out, stride, params)  # type: ignore[no-any-return]
+        cost: Cost = self.cls.complexity(cx, w_in, w_out, stride, params)
+        return cost
 
     def build(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> nn.Module:
-        return self.cls(w_in, w_out, stride, params)  # type: ignore[no-any-return]
+        module: nn.Module = self.cls(w_in, w_out, stride, params)
+        return module
 
     def draw(
         self,

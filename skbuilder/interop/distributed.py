@@ -55,6 +55,9 @@ class SyncBatchNorm2d(nn.BatchNorm2d):
 
     @torch.no_grad()
     def _update_running_stats(self, mean: Tensor, var: Tensor, n: float) -> None:
+        # tracked statistics exist whenever this runs (track_running_stats)
+        assert self.running_mean is not None and self.running_var is not None
+        assert self.num_batches_tracked is not None
         self.num_batches_tracked.add_(1)
         # momentum None: a cumulative moving average, as BatchNorm2d
         cumulative = 1.0 / float(self.num_batches_tracked)

@@ -133,6 +133,8 @@ def export_onnx(
             dynamic_shapes=_dynamic_batch(dynamic_batch),
             verbose=False,
         )
+    if program is None:
+        raise ExportError("the ONNX exporter returned no program")
     write_atomic(path, program.model_proto.SerializeToString())
     return path
 

@@ -65,7 +65,7 @@ def fuse_for_inference(model: nn.Module, *, channels_last: bool = False) -> nn.M
     for param in fused.parameters():
         param.requires_grad_(False)
     if channels_last:
-        fused = fused.to(memory_format=torch.channels_last)
+        fused = fused.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     return fused
 
 

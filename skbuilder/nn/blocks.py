@@ -58,7 +58,7 @@ class ResidualBlock(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         return self.act(self.residual(x) + self.shortcut(x))
 
-    def last_norm(self) -> nn.Module | None:
+    def last_norm(self) -> nn.modules.batchnorm._BatchNorm | None:
         """The residual branch's last normalisation layer (for zero-init of the branch)."""
         norms = [
             m

@@ -86,8 +86,8 @@ def init_weights(model: nn.Module, *, zero_init_last: bool = False) -> None:
             nn.init.uniform_(module.weight, -bound, bound)
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
-        elif hasattr(module, "reset_parameters"):
-            module.reset_parameters()  # BatchNorm: unit scale, zero shift, fresh running stats
+        elif callable(reset := getattr(module, "reset_parameters", None)):
+            reset()  # BatchNorm: unit scale, zero shift, fresh running stats
     if zero_init_last:
         for module in model.modules():
             if isinstance(module, ResidualBlock) and (bn := module.last_norm()) is not None:

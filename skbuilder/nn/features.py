@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from torch import Tensor, nn
 
@@ -108,7 +109,7 @@ class FeatureExtractor(nn.Module):
 def build_features(
     spec: NetworkSpec | str | Path,
     out_indices: Sequence[int] | None = None,
-    **build_kwargs: type[nn.Module],
+    **build_kwargs: Any,
 ) -> FeatureExtractor:
     """``build_model(spec, **build_kwargs)`` as a backbone returning feature maps."""
     if not isinstance(spec, NetworkSpec):

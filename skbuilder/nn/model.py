@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from torch import Tensor, nn
+
+if TYPE_CHECKING:
+    from skbuilder.spec.schema import NetworkSpec
 
 
 class Stage(nn.Sequential):
@@ -17,10 +22,14 @@ class Stage(nn.Sequential):
 
 
 class SKNet(nn.Module):
-    """A built network. ``stages[i][j]`` is block j of spec stage i."""
+    """A built network. ``stages[i][j]`` is block j of spec stage i; ``spec`` is the spec it was
+    built from (set by ``build_model``)."""
+
+    spec: NetworkSpec | None
 
     def __init__(self, stem: nn.Module, stages: list[Stage], head: nn.Module) -> None:
         super().__init__()
+        self.spec = None
         self.stem = stem
         self.stages = nn.Sequential(*stages)
         self.head = head

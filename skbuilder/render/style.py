@@ -121,18 +121,19 @@ class Canvas:
             finally:
                 self._stack.pop()
 
-    def node(self, name: str, op: str, lines: Sequence[Line], **attrs: str) -> str:
-        """Add a node drawn as operation ``op`` labelled ``lines``; returns its name."""
-        style = OPS[op]
+    def node(self, name: str, style: str, lines: Sequence[Line], **attrs: str) -> str:
+        """Add a node drawn as operation ``style`` labelled ``lines``; returns its name."""
+        op = style
+        style_of = OPS[op]
         base = {
             "label": html(*lines),
-            "shape": style.shape,
+            "shape": style_of.shape,
             "style": "rounded,filled",
-            "fillcolor": style.fill,
-            "color": style.border,
+            "fillcolor": style_of.fill,
+            "color": style_of.border,
             "class": op,
         }
-        if style.shape == "circle":
+        if style_of.shape == "circle":
             base.update(style="filled", width="0.34", fixedsize="true", fontsize="15")
         if op == "repeat":
             base.update(style="rounded,dashed,filled")

@@ -27,7 +27,11 @@ BYTES_PER_VALUE = 4  # float32
 
 def _parts(network: NetworkWalk) -> list[tuple[tuple[str | int, ...], str, int, int]]:
     """(spec path, words, params, MACs) of the stem, every stage and the head."""
-    parts = [(("stem",), "the stem", network.stem_cost.params, network.stem_cost.macs)]
+    Path = tuple[str | int, ...]
+    stem: Path = ("stem",)
+    parts: list[tuple[Path, str, int, int]] = [
+        (stem, "the stem", network.stem_cost.params, network.stem_cost.macs)
+    ]
     for stage in network.stages:
         cost = stage.cost
         parts.append((("stages", stage.index), f"stage {stage.name}", cost.params, cost.macs))

@@ -68,9 +68,11 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
     tags and validator names are dropped; a missing field is kept by name."""
     path: list[str | int] = []
     for seg in loc:
-        if (isinstance(data, Mapping) and isinstance(seg, str) and seg in data) or (
-            isinstance(data, list) and isinstance(seg, int) and 0 <= seg < len(data)
-        ):
+        # two branches, not one `or`, so that the type checker narrows each lookup
+        if isinstance(data, Mapping) and isinstance(seg, str) and seg in data:  # noqa: SIM114
+            data = data[seg]
+            path.append(seg)
+        elif isinstance(data, list) and isinstance(seg, int) and 0 <= seg < len(data):
             data = data[seg]
             path.append(seg)
         elif isinstance(data, Mapping) and isinstance(seg, str):
@@ -148,7 +150,12 @@ def validation_issues(exc: ValidationError, doc: Document) -> list[SpecIssue]:
 
 
 #: Top-level fields that no cross-field rule reads, so their errors do not hide rule violations.
-RULE_FREE_FIELDS = {"name": "spec", "description": None, "head": {}, "zero_init_last": False}
+RULE_FREE_FIELDS: dict[str, Any] = {
+    "name": "spec",
+    "description": None,
+    "head": {},
+    "zero_init_last": False,
+}
 
 
 def _rules_beside(exc: ValidationError, doc: Document) -> list[SpecIssue]:

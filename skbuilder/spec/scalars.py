@@ -128,24 +128,22 @@ def _yaml11_number(text: str) -> ScalarProblem | None:
             f"YAML 1.1 reads {written} as the base-60 number {value}", f"write {value}, {quote}"
         )
     if _LEADING_ZERO.fullmatch(text):
-        value, decimal = (
-            _based(plain, 8),
-            _sign_text(plain) + (plain.lstrip("+-").lstrip("0") or "0"),
-        )
-        if str(value) == decimal:  # 00, 07: the same number either way
+        octal = _based(plain, 8)
+        decimal = _sign_text(plain) + (plain.lstrip("+-").lstrip("0") or "0")
+        if str(octal) == decimal:  # 00, 07: the same number either way
             return ScalarProblem(
-                f"YAML 1.1 reads {written} as an octal number", f"write {value}, {quote}"
+                f"YAML 1.1 reads {written} as an octal number", f"write {octal}, {quote}"
             )
         return ScalarProblem(
-            f"YAML 1.1 reads {written} as the octal number {value} (YAML 1.2 as {decimal})",
-            f"write {value} or {decimal} without the leading zero, {quote}",
+            f"YAML 1.1 reads {written} as the octal number {octal} (YAML 1.2 as {decimal})",
+            f"write {octal} or {decimal} without the leading zero, {quote}",
         )
     for pattern, base, what in _BASES:
         if pattern.fullmatch(text):
-            value = _based(plain, base)
+            number = _based(plain, base)
             return ScalarProblem(
-                f"{written} is the {what} number {value}",
-                f"numbers in a spec are decimal: write {value}, {quote}",
+                f"{written} is the {what} number {number}",
+                f"numbers in a spec are decimal: write {number}, {quote}",
             )
     if "_" in text and (_FLOAT.fullmatch(plain) or _DECIMAL_INT.fullmatch(plain)):
         return ScalarProblem(

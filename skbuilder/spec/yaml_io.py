@@ -319,7 +319,7 @@ def _syntax_issue(exc: yaml.MarkedYAMLError, text: str, source: str, limits: Lim
     start = exc.context_mark
     if start and exc.problem_mark and start.line != exc.problem_mark.line:
         message += f" (the construct started at line {start.line + 1})"
-    tab = line is not None and _line(text, line)[col - 1 : col] == "\t"
+    tab = line is not None and col is not None and _line(text, line)[col - 1 : col] == "\t"
     hint = "indent with spaces; YAML does not allow tabs" if tab else None
     return SpecIssue((), f"YAML error: {message}", source, line, col, hint)
 

@@ -11,7 +11,7 @@ branch outputs, ``fuse(branches)`` the compact feature z and ``select(z)`` atten
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,6 +27,8 @@ from skbuilder.spec.dump import dump_spec
 from skbuilder.spec.walk import walk
 
 BlockArgs = tuple[int, int, int, BlockParams]
+#: A module shaped like ``SKConv`` (see above); checked by what it does, not by its class.
+SKLike = Any
 
 
 @contextmanager
@@ -62,7 +64,7 @@ def sk_modules(module: nn.Module) -> list[tuple[str, nn.Module]]:
 # -- SK convolution -----------------------------------------------------------------------
 
 
-def attention(sk: nn.Module, x: Tensor) -> tuple[list[Tensor], Tensor]:
+def attention(sk: SKLike, x: Tensor) -> tuple[list[Tensor], Tensor]:
     """The branch outputs U_1..U_M and the attention over them for input ``x``."""
     branches = sk.branch_outputs(x)
     if not hasattr(sk, "select"):  # no attention: every branch is added with weight 1
@@ -71,7 +73,7 @@ def attention(sk: nn.Module, x: Tensor) -> tuple[list[Tensor], Tensor]:
     return branches, sk.select(sk.fuse(branches))
 
 
-def check_attention_normalized(sk: nn.Module, x: Tensor, *, atol: float = 1e-5) -> None:
+def check_attention_normalized(sk: SKLike, x: Tensor, *, atol: float = 1e-5) -> None:
     """Softmax across the M branches: shape (B, M, C, 1, 1), every weight in (0, 1) (exactly 1
     for a single branch; 0 or 1 also where one branch saturates the softmax in floating point)
     and the M weights of each sample and channel summing to 1."""
@@ -107,7 +109,7 @@ def check_attention_normalized(sk: nn.Module, x: Tensor, *, atol: float = 1e-5) 
     )
 
 
-def check_branches_summed(sk: nn.Module, x: Tensor) -> None:
+def check_branches_summed(sk: SKLike, x: Tensor) -> None:
     """Without a select step (one branch, or ``select: sum``) the output is the plain sum of the
     branch outputs."""
     with torch.no_grad():
@@ -121,7 +123,7 @@ def check_branches_summed(sk: nn.Module, x: Tensor) -> None:
     )
 
 
-def check_branch_shapes(sk: nn.Module, x: Tensor) -> None:
+def check_branch_shapes(sk: SKLike, x: Tensor) -> None:
     """Every branch, dilated or not, yields the same shape, and that is the output's."""
     with torch.no_grad():
         shapes = [tuple(u.shape) for u in sk.branch_outputs(x)]
@@ -130,7 +132,7 @@ def check_branch_shapes(sk: nn.Module, x: Tensor) -> None:
     assert shapes[0] == out, f"branches give {shapes[0]} but the output is {out}"
 
 
-def check_single_branch_is_plain(sk: nn.Module, x: Tensor) -> None:
+def check_single_branch_is_plain(sk: SKLike, x: Tensor) -> None:
     """With M = 1 there is nothing to select: the SK conv is its one branch, with no fuse or
     select layers (their parameters would never matter)."""
     with torch.no_grad():
@@ -144,7 +146,7 @@ def check_single_branch_is_plain(sk: nn.Module, x: Tensor) -> None:
     )
 
 
-def permute_branches(sk: nn.Module, order: Sequence[int]) -> nn.Module:
+def permute_branches(sk: SKLike, order: Sequence[int]) -> nn.Module:
     """A copy of ``sk`` whose branch i is the original branch ``order[i]``, with the select
     weights of each branch moved along with it."""
     M = len(sk.split)
@@ -160,7 +162,7 @@ def permute_branches(sk: nn.Module, order: Sequence[int]) -> nn.Module:
     return out
 
 
-def check_branch_permutation(sk: nn.Module, x: Tensor, order: Sequence[int]) -> None:
+def check_branch_permutation(sk: SKLike, x: Tensor, order: Sequence[int]) -> None:
     """Permuting branches together with their select weights leaves the output unchanged
     (with ``split_input`` the input slices move with their branches)."""
     permuted = permute_branches(sk, order)
@@ -178,13 +180,13 @@ def check_branch_permutation(sk: nn.Module, x: Tensor, order: Sequence[int]) -> 
     )
 
 
-def branch_count(sk: nn.Module) -> int:
+def branch_count(sk: SKLike) -> int:
     """M of an SK-like module: its ``split`` branches, else its ``M`` attribute."""
     split = getattr(sk, "split", None)
     return len(split) if split is not None else int(sk.M)
 
 
-def check_sk_gradient_flow(sk: nn.Module, x: Tensor) -> None:
+def check_sk_gradient_flow(sk: SKLike, x: Tensor) -> None:
     """A loss on the output sends gradient into every branch and, when there is a choice to
     make (M > 1), into the fuse and select parameters."""
     check_gradient_flow(sk, x)
@@ -226,8 +228,13 @@ def check_batch_independence(
                 alone,
                 rtol=rtol,
                 atol=atol,
-                msg=lambda m, i=i: f"sample {i}'s output depends on the rest of the batch: {m}",
+                msg=_prefixed(f"sample {i}'s output depends on the rest of the batch"),
             )
+
+
+def _prefixed(said: str) -> Callable[[str], str]:
+    """An ``assert_close`` message: what broke, then torch's own account of the difference."""
+    return lambda details: f"{said}: {details}"
 
 
 def _gradients(module: nn.Module, x: Tensor, *, training: bool = True) -> dict[str, Tensor]:

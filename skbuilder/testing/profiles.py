@@ -27,7 +27,9 @@ def examples(share: float) -> settings:
     """Settings running ``share`` of the loaded profile's examples (at least one): for properties
     whose every example builds and runs a whole network, many times the cost of one block, so
     that a thorough run stays thorough where examples are cheap and affordable where not."""
-    return settings(max_examples=max(1, round(settings.default.max_examples * share)))
+    loaded = settings.default
+    count = loaded.max_examples if loaded is not None else PROFILES["fast"]["max_examples"]
+    return settings(max_examples=max(1, round(int(count) * share)))  # type: ignore[call-overload]
 
 
 def in_ci(environ: dict[str, str] | None = None) -> bool:

@@ -234,8 +234,8 @@ def network_spec_dicts(
     data: dict[str, Any] = {"name": draw(_names)}
     if draw(st.booleans()):
         data["description"] = draw(st.text(max_size=40))
-    net_sk = draw(sk_spec_dicts(max_M=max_M, max_G=max_G))
-    if net_sk or draw(st.booleans()):
+    net_sk: dict[str, Any] = draw(sk_spec_dicts(max_M=max_M, max_G=max_G))
+    if bool(net_sk) or draw(st.booleans()):
         data["sk"] = net_sk
     network_sk = SKSpec.model_validate(net_sk)
     if draw(st.booleans()):
@@ -279,11 +279,11 @@ def network_spec_dicts(
     for i, stage in enumerate(stages):
         next_unit = units[i + 1] if i + 1 < len(stages) else 1
         unit = math.lcm(units[i], next_unit)
-        kind = describe(stage["block"])
-        if kind.keeps_width and stage["stride"] == 1:
+        described = describe(stage["block"])
+        if described.keeps_width and stage["stride"] == 1:
             stage["out_width"] = width  # a stride-1 block keeps its width
         else:
-            if kind.uses_mid_width and draw(st.booleans()):
+            if described.uses_mid_width and draw(st.booleans()):
                 stage["mid_width"] = _multiple(draw, units[i], max_width, min_width)
             stage["out_width"] = _multiple(draw, unit, max_width, min_width)
         width = stage["out_width"]

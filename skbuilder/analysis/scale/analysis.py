@@ -72,9 +72,11 @@ def image_folder(root: str | Path) -> tuple[list[tuple[Path, int | None]], list[
     if not root.is_dir():
         raise ImageError(f"{root}: no such folder")
     folders = sorted(p for p in root.iterdir() if p.is_dir())
+    items: list[tuple[Path, int | None]]
+    classes: list[str] | None
     if folders:
         items = [(f, i) for i, d in enumerate(folders) for f in _images_in(d)]
-        classes: list[str] | None = [d.name for d in folders]
+        classes = [d.name for d in folders]
     else:
         items, classes = [(f, None) for f in _images_in(root)], None
     if not items:
