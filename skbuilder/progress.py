@@ -11,9 +11,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from tqdm import tqdm
+if TYPE_CHECKING:  # tqdm itself is imported when a bar is drawn: commands start without it
+    from tqdm import tqdm
 
 T = TypeVar("T")
 
@@ -30,6 +31,8 @@ def bar(
 ) -> tqdm[T]:
     """A progress bar over ``iterable`` (or one updated by hand up to ``total``); it is removed
     when done, leaving the command's own output."""
+    from tqdm import tqdm
+
     return tqdm(
         iterable,
         desc=desc,
@@ -60,6 +63,8 @@ class Steps:
 def steps(desc: str, names: Sequence[str]) -> Iterator[Steps]:
     """A bar over the steps ``names`` of one job; call the yielded object with each step's name
     as it starts. Steps may be skipped (e.g. an optional check)."""
+    from tqdm import tqdm
+
     progress: tqdm[None] = tqdm(
         total=len(names),
         desc=desc,

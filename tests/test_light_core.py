@@ -57,3 +57,22 @@ def test_non_building_commands_do_not_import_torch(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "loaded: []" in done.stdout, done.stdout
+
+
+def test_help_imports_neither_the_schema_nor_any_heavy_library() -> None:
+    code = (
+        "import contextlib, io, sys\n"
+        "from skbuilder.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main(['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('torch', 'numpy', 'pydantic', 'yaml', 'graphviz', 'tqdm', 'matplotlib')\n"
+        "print('loaded:', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "loaded: []" in done.stdout, done.stdout

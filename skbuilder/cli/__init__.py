@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 from skbuilder import __version__
 from skbuilder.atomic_write import OutputFileError
-from skbuilder.blocks.registry import PluginError, load_plugin
 from skbuilder.cli import (
     attention,
     catalogue,
@@ -34,8 +33,7 @@ from skbuilder.cli.common import (
     CLIError,
     add_plugin_argument,
 )
-from skbuilder.spec import SpecError
-from skbuilder.spec.errors import SpecFileError, shown
+from skbuilder.spec.errors import SpecError, SpecFileError, shown
 
 COMMANDS = (catalogue, validate, summary, render, attention, scale, export, dump, schema)
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
@@ -85,8 +83,7 @@ def _flushed() -> bool:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        for module in [*args.global_plugins, *getattr(args, "plugins", [])]:
-            load_plugin(module)
+        _load_plugins([*args.global_plugins, *getattr(args, "plugins", [])])
         status = int(args.run(args))
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return status
@@ -106,12 +103,23 @@ def _run(args: argparse.Namespace) -> int:
     except CLIError as exc:
         _say(str(exc))
         return exc.exit_code
-    except PluginError as exc:
-        _say(str(exc))
-        return EXIT_PROBLEM
+
     except KeyboardInterrupt:
         print("skbuilder: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _load_plugins(modules: list[str]) -> None:
+    """Import each ``--plugin`` module (the block registry only when there is one)."""
+    if not modules:
+        return
+    from skbuilder.blocks.registry import PluginError, load_plugin
+
+    for module in modules:
+        try:
+            load_plugin(module)
+        except PluginError as exc:
+            raise CLIError(str(exc)) from None
 
 
 def _silence_stdout() -> None:

@@ -8,8 +8,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from skbuilder.analysis.summary import summarize
-from skbuilder.spec import SpecError, load_spec
+from skbuilder.spec.errors import SpecError
 from skbuilder.spec.shipped import shipped_specs
 from skbuilder.text import human, table
 
@@ -33,6 +32,9 @@ def catalogue() -> list[Entry]:
 
 
 def _entry(name: str, path: Path) -> Entry:
+    from skbuilder.analysis.summary import summarize
+    from skbuilder.spec.loader import load_spec
+
     try:
         spec = load_spec(path)
     except SpecError as exc:

@@ -18,18 +18,19 @@ from typing import TYPE_CHECKING, NoReturn
 
 from skbuilder.atomic_write import check_output_path, write_atomic
 from skbuilder.input_file import InputFileError, check_input_file
-from skbuilder.spec import InputSpec, NetworkSpec, load_spec
-from skbuilder.spec.budget import (
+from skbuilder.spec.errors import shown
+from skbuilder.spec.limits import (
     DEFAULT_MAX_MACS,
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_PARAMS,
-    memory_problem,
+    MAX_IMAGE_SIZE,
 )
-from skbuilder.spec.errors import shown
 from skbuilder.text import human
 
 if TYPE_CHECKING:
     from torch import nn
+
+    from skbuilder.spec.schema import NetworkSpec
 
 EXIT_PROBLEM, EXIT_USAGE, EXIT_FILE, EXIT_PACKAGE = 1, 2, 3, 4
 
@@ -68,12 +69,8 @@ MAX_COUNT = 10**18
 MAX_SEED = 2**63 - 1
 
 
-def _field_max(model: type[InputSpec], name: str) -> int:
-    return next(m.le for m in model.model_fields[name].metadata if hasattr(m, "le"))
-
-
 #: ``--input-size`` takes what ``input.image_size`` may be in a spec.
-MAX_INPUT_SIZE = _field_max(InputSpec, "image_size")
+MAX_INPUT_SIZE = MAX_IMAGE_SIZE
 MAX_BATCH = 1024
 
 
@@ -188,6 +185,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 def check_run(spec: NetworkSpec, size: int, batch: int, args: argparse.Namespace) -> None:
     """Refuse, before anything is built, a run whose memory would pass ``--max-memory``, and
     input files that cannot be read (``--image``, ``--weights``)."""
+    from skbuilder.spec.budget import memory_problem
+
     if problem := memory_problem(spec, size, batch, args.max_memory):
         raise CLIError(problem)
     for option in ("image", "weights", "timm_weights"):
@@ -214,6 +213,8 @@ def require_package(module: str, install: str) -> None:
 
 def spec_from_args(args: argparse.Namespace) -> NetworkSpec:
     """The validated spec named on the command line (SpecError on any problem)."""
+    from skbuilder.spec.loader import load_spec
+
     return load_spec(
         args.spec,
         overrides=getattr(args, "overrides", ()),

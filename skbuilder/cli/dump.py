@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 
 from skbuilder.cli.common import add_spec_argument, spec_from_args, write_text_atomic
-from skbuilder.spec.dump import dump_spec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from skbuilder.spec.dump import dump_spec
+
     text = dump_spec(spec_from_args(args))
     if args.output:
         write_text_atomic(args.output, text)

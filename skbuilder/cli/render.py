@@ -14,9 +14,7 @@ from skbuilder.cli.common import (
     spec_from_args,
     stage_ref,
 )
-from skbuilder.render import FORMATS, LEVELS, RANKDIRS, DiagramError, diagram, write_diagram
-from skbuilder.render.renderer import PNG_DPI, format_for
-from skbuilder.render.stage import MAX_DRAWN_BLOCKS
+from skbuilder.render.choices import FORMATS, LEVELS, MAX_DRAWN_BLOCKS, PNG_DPI, RANKDIRS
 from skbuilder.spec.errors import shown
 
 #: PNG resolutions accepted: from screen to print (a full-page figure at 1200 dpi is ~100 MB).
@@ -73,6 +71,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     size = image_size_from_args(spec, args)
+    from skbuilder.render import DiagramError, diagram, write_diagram
+    from skbuilder.render.renderer import format_for
+
     try:
         fmt = format_for(args.output, args.format)
         if args.dpi is not None and fmt != "png":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from skbuilder.cli.common import write_text_atomic
-from skbuilder.spec.json_schema import spec_json_schema_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,6 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from skbuilder.spec.json_schema import spec_json_schema_text
+
     text = spec_json_schema_text()
     if args.output:
         write_text_atomic(args.output, text)

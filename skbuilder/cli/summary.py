@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from skbuilder.analysis.summary import summarize
 from skbuilder.cli.common import (
     add_input_size_argument,
     add_spec_argument,
@@ -22,5 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
+    from skbuilder.analysis.summary import summarize
+
     print(summarize(spec, image_size_from_args(spec, args)).table())
     return 0

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skbuilder.cli.common import EXIT_FILE, EXIT_PROBLEM, add_spec_argument
-from skbuilder.spec import SpecError, SpecIssue
-from skbuilder.spec.errors import SpecFileError, format_path, shown
+from skbuilder.spec.errors import SpecError, SpecFileError, SpecIssue, format_path, shown
 
 #: Problems printed per spec; the rest are counted.
 MAX_ISSUES_SHOWN = 200

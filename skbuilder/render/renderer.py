@@ -14,11 +14,10 @@ from pathlib import Path
 import graphviz
 
 from skbuilder.atomic_write import check_output_path, write_atomic
+from skbuilder.render.choices import FORMATS, PNG_DPI
 from skbuilder.render.errors import DiagramError, RendererNotFound
 
-FORMATS = ("svg", "png", "dot")
 SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
-PNG_DPI = 110
 FIX = (
     "install one with `pip install graphviz-pure` (or the system package graphviz), "
     "or write DOT with --format dot"

@@ -8,13 +8,11 @@ import graphviz
 
 from skbuilder.blocks.ops.base import Shape
 from skbuilder.render.block import draw_block, title, uses_sk
+from skbuilder.render.choices import MAX_DRAWN_BLOCKS
 from skbuilder.render.errors import DiagramError
 from skbuilder.render.style import Canvas
 from skbuilder.spec.schema import BlockPlan, NetworkSpec
 from skbuilder.spec.walk import walk
-
-#: Stages of up to this many blocks are drawn in full at stage level; deeper ones collapse.
-MAX_DRAWN_BLOCKS = 3
 
 
 def resolve_stage(spec: NetworkSpec, stage: str | int | None = None) -> int:

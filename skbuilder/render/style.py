@@ -48,8 +48,6 @@ OPS: dict[str, Op] = {
     "shuffle": Op("#ccebc5", "#4f8a46", "channel split, concat, shuffle"),
     "repeat": Op("#fccde5", "#b0668c", "repeated blocks, collapsed"),
 }
-#: Graph directions: top to bottom (the default) or left to right (wide pages, slides).
-RANKDIRS = ("TB", "LR")
 
 
 def html(*lines: Line) -> str:

@@ -1,9 +1,8 @@
 """Resource guard: refuse a spec whose model would be too large, before any tensor exists.
 
 The size comes from the analytic walk of the spec, so checking costs microseconds per stage
-whatever the widths and depths. The defaults are generous (2G parameters is about 40x
-SKNet-101's 48.7M; 1T MACs about 118x its 8.45G at 224x224); raise them for deliberately huge
-models.
+whatever the widths and depths. The defaults (``skbuilder.spec.limits``) are generous; raise
+them for deliberately huge models.
 
 Commands that run the model also bound its memory at the input size and batch they will run:
 float32 weights plus every activation of a forward pass (the input and the output of every
@@ -14,14 +13,12 @@ it goes, so this is an upper bound: SKNet-50 at 224x224 counts 69 MB per image.
 from __future__ import annotations
 
 from skbuilder.spec.errors import SpecError, SpecIssue
+from skbuilder.spec.limits import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY, DEFAULT_MAX_PARAMS
 from skbuilder.spec.schema import NetworkSpec
 from skbuilder.spec.walk import NetworkWalk, walk
 from skbuilder.spec.yaml_io import Document
 from skbuilder.text import human
 
-DEFAULT_MAX_PARAMS = 2_000_000_000
-DEFAULT_MAX_MACS = 1_000_000_000_000  # at the spec's input.image_size
-DEFAULT_MAX_MEMORY = 4_000_000_000  # bytes of weights and activations for one run
 BYTES_PER_VALUE = 4  # float32
 
 

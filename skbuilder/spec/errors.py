@@ -6,6 +6,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+#: Text that is echoed to terminals and used in file names (a network's name): no control
+#: characters (escape sequences), line breaks, or invisible format characters (bidi overrides,
+#: zero widths).
+VISIBLE_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]*$"
+
 #: Unicode categories that can move the cursor, hide text or reorder it on a terminal:
 #: controls (ESC, NUL, CR...), format characters (bidi overrides, zero-width), separators,
 #: surrogates (undecodable bytes) and unassigned code points.

@@ -22,3 +22,13 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+#: The largest square input a spec (``input.image_size``) or a command (``--input-size``) takes.
+MAX_IMAGE_SIZE = 8192
+
+#: The model a spec may describe, at its own input size (see ``skbuilder.spec.budget``): 2G
+#: parameters is about 40x SKNet-101's 48.7M; 1T MACs about 118x its 8.45G at 224x224.
+DEFAULT_MAX_PARAMS = 2_000_000_000
+DEFAULT_MAX_MACS = 1_000_000_000_000
+#: Bytes of float32 weights and activations one run of a command may need.
+DEFAULT_MAX_MEMORY = 4_000_000_000

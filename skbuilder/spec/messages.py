@@ -12,8 +12,8 @@ import math
 import typing
 from typing import Any
 
+from skbuilder.spec.errors import VISIBLE_TEXT
 from skbuilder.spec.errors import shown as safe
-from skbuilder.spec.schema import VISIBLE_TEXT
 
 _EXPECTED = {
     "int_type": "an integer",

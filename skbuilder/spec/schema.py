@@ -21,12 +21,11 @@ from skbuilder.blocks.ops.bam import BAM
 from skbuilder.blocks.params import BlockParams
 from skbuilder.blocks.registry import block_kinds, get_block, unknown_block_message
 from skbuilder.blocks.settings import Attention, AttentionSpec, BAMSpec, Settings, SKSpec
+from skbuilder.spec.errors import VISIBLE_TEXT
+from skbuilder.spec.limits import MAX_IMAGE_SIZE
 
 Width = Annotated[int, Field(ge=1, le=65536)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
-#: The network's name is echoed to terminals and used in file names: no control characters
-#: (escape sequences), line breaks, or invisible format characters (bidi overrides, zero widths).
-VISIBLE_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]*$"
 
 _Model = Settings
 
@@ -46,7 +45,10 @@ class InputSpec(_Model):
 
     channels: int = Field(3, ge=1, le=4096, description="input channels (3 for RGB)")
     image_size: int = Field(
-        224, ge=1, le=8192, description="default square input size for summaries and diagrams"
+        224,
+        ge=1,
+        le=MAX_IMAGE_SIZE,
+        description="default square input size for summaries and diagrams",
     )
 
 

@@ -1,0 +1,15 @@
+"""What a diagram can be asked for, named without drawing anything (the command line's choices
+come from here, so the command starts without Graphviz)."""
+
+from __future__ import annotations
+
+#: Levels of detail: the whole network, every block of one stage, or one block in full.
+LEVELS = ("network", "stage", "block")
+#: Output formats; DOT needs no renderer.
+FORMATS = ("svg", "png", "dot")
+#: Layout directions: top to bottom, or left to right.
+RANKDIRS = ("TB", "LR")
+#: Resolution of PNG output unless asked otherwise.
+PNG_DPI = 110
+#: Blocks drawn in full at stage level before the rest collapse into one "× N" node.
+MAX_DRAWN_BLOCKS = 3
