@@ -229,7 +229,7 @@ def _references(found: list[Comparison]) -> str:
     lines = [
         "## Released models, counted exactly",
         "",
-        "Where a network was released its parameter count is known exactly, and the spec's is it.",
+        "A released network's parameter count is known exactly; its spec gives the same count.",
         "",
         "| network | spec | released | ours | source |",
         "|---|---|--:|--:|---|",
