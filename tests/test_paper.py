@@ -27,7 +27,7 @@ SHIPPED = list(shipped_specs())
 FIGURES = load_figures()
 ROWS = [(table, row) for table in FIGURES.tables for row in table.rows]
 
-#: The issue's targets, by table: parameters within 0.6 % of Table 2 and the CIFAR figures (and
+#: The targets, by table: parameters within 0.6 % of Table 2 and the CIFAR figures (and
 #: of the recalled Tables 3, 6, 7), MACs within 1 %, the ShuffleNetV2 baselines within 2 %.
 PARAMS_WITHIN = {
     "imagenet": 0.006,
