@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 demo: $(STAMP)  ## the shipped specs: list them, validate them all, summarize SKNet-50
 	$(BIN)/skbuilder list
-	$(BIN)/skbuilder validate specs/*.yaml
+	$(BIN)/skbuilder validate specs/*.yaml specs/*/*.yaml
 	$(BIN)/skbuilder summary sknet50
 
 test: $(STAMP)  ## lint, then the default (fast) test suite

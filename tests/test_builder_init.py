@@ -47,3 +47,15 @@ def test_layers_without_reset_keep_their_own_init(specs_dir: Path) -> None:
     model = build_model(specs_dir / "skresnet18.yaml", norm_layer=ScaledNorm)
     scales = [m.scale for m in model.modules() if isinstance(m, ScaledNorm)]
     assert scales and all(s.device.type == "cpu" and bool((s == 2.0).all()) for s in scales)
+
+
+def test_a_meta_build_has_the_shapes_and_no_storage(specs_dir: Path) -> None:
+    real = build_model(specs_dir / "sknet26.yaml")
+    meta = build_model(specs_dir / "sknet26.yaml", device="meta")
+    assert {t.device.type for t in [*meta.parameters(), *meta.buffers()]} == {"meta"}
+    shapes = {name: tuple(t.shape) for name, t in real.state_dict().items()}
+    assert {name: tuple(t.shape) for name, t in meta.state_dict().items()} == shapes
+    assert meta.spec == real.spec
+    with torch.no_grad():
+        out = meta(torch.empty(2, 3, 64, 64, device="meta"))
+    assert out.shape == (2, 1000) and out.device.type == "meta"

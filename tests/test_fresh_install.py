@@ -69,6 +69,9 @@ def test_non_editable_install_from_an_empty_folder(tmp_path: Path) -> None:
     skbuilder = venv / "bin" / "skbuilder"
     assert "sknet50" in run([skbuilder, "list"], empty, env)
     assert "27,479,784" in run([skbuilder, "summary", "sknet50"], empty, env)
+    # a spec in a subfolder whose base is a relative path, and one extending a spec by name
+    assert "28,029,928" in run([skbuilder, "summary", "ablations/k3_5x5g64_sk"], empty, env)
+    assert "27,559,896" in run([skbuilder, "summary", "senet50"], empty, env)
     run([skbuilder, "render", "sknet50", "-o", "n.svg"], empty, env)
     assert (empty / "n.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
     code = (

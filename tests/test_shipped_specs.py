@@ -34,7 +34,9 @@ def own_catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_the_package_ships_every_spec_of_the_repository() -> None:
     assert shipped_dir() == SPECS.resolve()
-    expected = {p.stem: p.resolve() for p in SPECS.rglob("*.yaml")}
+    expected = {
+        p.relative_to(SPECS).with_suffix("").as_posix(): p.resolve() for p in SPECS.rglob("*.yaml")
+    }
     assert shipped_specs() == dict(sorted(expected.items()))
     assert "sknet50" in shipped_specs()
 

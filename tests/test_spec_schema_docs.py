@@ -32,10 +32,11 @@ def test_schema_output_file(tmp_path: Path) -> None:
 
 
 def test_shipped_specs_reference_the_schema(specs_dir: Path) -> None:
-    for spec in sorted(specs_dir.glob("*.yaml")):
+    for spec in sorted(specs_dir.rglob("*.yaml")):
+        up = "../" * len(spec.relative_to(specs_dir).parts)
         first = spec.read_text().splitlines()[0]
-        assert first == "# yaml-language-server: $schema=../docs/spec.schema.json", spec.name
-        assert (spec.parent / "../docs/spec.schema.json").resolve() == SCHEMA
+        assert first == f"# yaml-language-server: $schema={up}docs/spec.schema.json", spec.name
+        assert (spec.parent / f"{up}docs/spec.schema.json").resolve() == SCHEMA
 
 
 def test_rules_page_is_in_sync_with_the_schema() -> None:

@@ -16,6 +16,8 @@ differs from what its commands print now.
 
     python tools/make_docs.py            # rewrite the pages, the figures and the generated files
     python tools/make_docs.py --check    # report the blocks that differ; status 1 if any
+
+It also writes ``docs/paper.md`` with ``tools/paper.py``.
 """
 
 from __future__ import annotations
@@ -219,11 +221,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="report drift, change nothing")
     parser.add_argument("--no-figures", action="store_true", help="leave the pictures alone")
     args = parser.parse_args(argv)
+    from tools import paper
+
     if args.check:
         stale = stale_blocks()
         for block in stale:
             print(f"out of date: {block.label}", file=sys.stderr)
-        return 1 if stale else 0
+        return 1 if stale or paper.main(["--check"]) else 0
+    if paper.main([]):  # docs/paper.md, from the specs and docs/paper-figures.yaml
+        return 1
     for page in PAGES:
         if rewrite(page):
             print(f"rewrote {page.relative_to(ROOT)}")

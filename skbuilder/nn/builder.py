@@ -24,11 +24,13 @@ def build_model(
     act_layer: type[nn.Module] = nn.ReLU,
     max_params: int | None = DEFAULT_MAX_PARAMS,
     max_macs: int | None = DEFAULT_MAX_MACS,
+    device: torch.device | str = "cpu",
 ) -> SKNet:
     """Build the network a spec describes (a path is loaded first). Layer classes are passed in,
     so a spec can be built with e.g. ``nn.SyncBatchNorm`` or ``nn.SiLU`` without editing it.
     A spec over ``max_params`` or ``max_macs`` (analytic, at its input size; ``None`` for no
-    bound) raises SpecError before any module is made."""
+    bound) raises SpecError before any module is made. ``device="meta"`` gives the modules
+    without storage or initial values: their parameter count and shapes at no memory cost."""
     if not isinstance(spec, NetworkSpec):
         spec = load_spec(spec, max_params=max_params, max_macs=max_macs)
     else:
@@ -37,10 +39,14 @@ def build_model(
     # would be overwritten by init_weights anyway and costs as much as the build itself.
     with torch.device("meta"):
         model = _assemble(spec, norm_layer, act_layer)
-    if _unhandled_state(model):
-        model = _assemble(spec, norm_layer, act_layer)  # a layer init_weights cannot initialise
+    if torch.device(device).type == "meta":
+        model.spec = spec
+        return model
+    if _unhandled_state(model):  # a layer init_weights cannot initialise: let it init itself
+        with torch.device(device):
+            model = _assemble(spec, norm_layer, act_layer)
     else:
-        model = model.to_empty(device="cpu")
+        model = model.to_empty(device=device)
     init_weights(model, zero_init_last=spec.zero_init_last)
     model.spec = spec
     return model
