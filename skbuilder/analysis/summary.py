@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from skbuilder.blocks.cost import Cost
 from skbuilder.blocks.kind import BlockKind, walk_ops
 from skbuilder.blocks.ops import Op
+from skbuilder.blocks.ops.cbam import CBAM
 from skbuilder.blocks.ops.conv import Conv
+from skbuilder.blocks.ops.se import SE
 from skbuilder.blocks.ops.sk import SK
 from skbuilder.blocks.registry import get_block
 from skbuilder.spec.schema import NetworkSpec
@@ -100,25 +102,30 @@ def _pm(cost: Cost) -> tuple[int, int, int]:
     return cost.params, cost.macs, cost.acts
 
 
-def attention_kind(kind: BlockKind, step: BlockStep) -> str:
-    """The attention a block applies, by name (``sk``, ``se``, ``cbam``, ``none``): the spec's
-    or the kind's default; SK branches that are summed rather than selected are ``none``."""
-    name = kind.attention_of(step.plan.params).kind
-    return "none" if name == "sk" and not kind.uses_sk(*step.args) else name
+def attention_kind(ops: list[Op]) -> str:
+    """The attention a block applies, read from its ops: ``sk`` where it selects between SK
+    branches (summed branches are no attention), ``se``/``cbam`` for its gates, else ``none``."""
+    found = ["sk"] if any(isinstance(op, SK) and op.sk.attends for op in ops) else []
+    found += [
+        name
+        for name, gate in (("se", SE), ("cbam", CBAM))
+        if any(isinstance(op, gate) for op in ops)
+    ]
+    return " + ".join(found) or "none"
 
 
 def _block_traits(kind: BlockKind, step: BlockStep, *, bam: bool) -> tuple[str, str, str]:
     """(attention, branches, groups) of a stage's blocks, read from their description; a BAM
     after the stage is named with the attention."""
-    attention = attention_kind(kind, step) + (" + bam" if bam else "")
+    after = " + bam" if bam else ""
     try:
         ops: list[Op] = list(walk_ops(kind.layout(*step.args)))
-    except NotImplementedError:  # a module block that describes no layout
-        return attention, "-", "-"
+    except NotImplementedError:  # a module block that describes no layout: as the spec says
+        return kind.attention_of(step.plan.params).kind + after, "-", "-"
     sks = [op for op in ops if isinstance(op, SK)]
     branches = "-"
     if sks:
         sk = sks[0].sk
         branches = f"{sk.M} ({', '.join(str(b.field) for b in sk.split_convs())})"
     groups = max((op.groups for op in ops if isinstance(op, Conv)), default=None)
-    return attention, branches, "-" if groups is None else str(groups)
+    return attention_kind(ops) + after, branches, "-" if groups is None else str(groups)
