@@ -11,7 +11,7 @@ exactly once in the current code (a snippet that drifted away is an error, not a
 
 Run from the repository root (under CI settings by default, so every run draws the same
 examples):
-    python benchmarks/mutation.py [--format table|json] [--only NAME ...] [--jobs N]
+    python benchmarks/mutation.py [--format table|json|markdown] [--only NAME ...] [--jobs N]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -115,16 +116,21 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def suite_steps() -> list[list[str]]:
-    """pytest arguments of each step: the first files, then the rest of the default suite."""
+def suite_steps(without: tuple[str, ...] = ()) -> list[list[str]]:
+    """pytest arguments of each step: the first files, then the rest of the default suite;
+    the test files ``without`` are left out of both (to measure what they add)."""
     common = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not slow"]
-    rest = [arg for f in FIRST for arg in ("--ignore", f)]
-    return [[*common, *FIRST], [*common, *rest, "tests"]]
+    first = [f for f in FIRST if f not in without]
+    rest = [arg for f in (*FIRST, *without) for arg in ("--ignore", f)]
+    return [[*common, *first], [*common, *rest, "tests"]] if first else [[*common, *rest, "tests"]]
 
 
-def run_pytest(copy: Path, args: list[str], env: dict[str, str]) -> tuple[int, str, float, float]:
-    """Exit code, output, CPU seconds (user + system of pytest and what it waited for) and
-    wall seconds. The CPU time is the child's own (``wait4``), so runs side by side do not mix."""
+def run_pytest(
+    copy: Path, args: list[str], env: dict[str, str], limit_cpu_s: float | None = None
+) -> tuple[int | None, str, float, float]:
+    """Exit code (None when stopped after ``limit_cpu_s`` CPU seconds), output, CPU seconds
+    (user + system of pytest and what it waited for) and wall seconds. The CPU time is the
+    child's own (``wait4``), so runs side by side do not mix."""
     with tempfile.TemporaryFile() as log:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -133,13 +139,33 @@ def run_pytest(copy: Path, args: list[str], env: dict[str, str]) -> tuple[int, s
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-        _, status, usage = os.wait4(proc.pid, 0)
+        stopped = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if not stopped and limit_cpu_s is not None and cpu_so_far(proc.pid) > limit_cpu_s:
+                os.killpg(proc.pid, signal.SIGKILL)
+                stopped = True
+            time.sleep(0.05)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
         output = log.read().decode("utf-8", "replace")
-    return proc.returncode, output, usage.ru_utime + usage.ru_stime, wall
+    code = None if stopped else proc.returncode
+    return code, output, usage.ru_utime + usage.ru_stime, wall
+
+
+def cpu_so_far(pid: int) -> float:
+    """CPU seconds a running process has used (Linux ``/proc``; 0 where it cannot be read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # after the command name: utime, stime, cutime, cstime are fields 12 to 15
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def first_failure(output: str) -> str | None:
@@ -171,8 +197,16 @@ def check_imports_copy(copy: Path, env: dict[str, str]) -> None:
         raise RuntimeError(f"the copy imports skbuilder from {found}, not from {copy}")
 
 
-def run_mutant(m: Mutant, copy: Path, env: dict[str, str]) -> Outcome:
-    """Apply ``m`` to the copy, run the steps until one fails, restore and verify the file."""
+def run_mutant(
+    m: Mutant,
+    copy: Path,
+    env: dict[str, str],
+    *,
+    without: tuple[str, ...] = (),
+    limit_cpu_s: float | None = None,
+) -> Outcome:
+    """Apply ``m`` to the copy, run the steps until one fails (or ``limit_cpu_s`` CPU seconds
+    have been spent: not killed), restore and verify the file."""
     path = copy / m.file
     original = path.read_bytes()
     expected = digest(path)
@@ -183,9 +217,12 @@ def run_mutant(m: Mutant, copy: Path, env: dict[str, str]) -> Outcome:
     killed_by = None
     try:
         path.write_text(text.replace(m.old, m.new), encoding="utf-8")
-        for args in suite_steps():
-            code, output, step_cpu, step_wall = run_pytest(copy, args, env)
+        for args in suite_steps(without):
+            left = None if limit_cpu_s is None else max(limit_cpu_s - cpu, 0.0)
+            code, output, step_cpu, step_wall = run_pytest(copy, args, env, left)
             cpu, wall = cpu + step_cpu, wall + step_wall
+            if code is None:
+                break
             if code == 5:
                 raise RuntimeError(f"{m.name}: pytest collected no tests\n{output[-2000:]}")
             if code != 0:
@@ -199,7 +236,13 @@ def run_mutant(m: Mutant, copy: Path, env: dict[str, str]) -> Outcome:
 
 
 def run_all(
-    mutants: list[Mutant], *, profile: str, jobs: int, progress: bool
+    mutants: list[Mutant],
+    *,
+    profile: str,
+    jobs: int,
+    progress: bool,
+    without: tuple[str, ...] = (),
+    limit_cpu_s: float | None = None,
 ) -> tuple[list[Outcome], dict[str, float]]:
     problems = snippet_problems(mutants)
     if problems:
@@ -212,7 +255,7 @@ def run_all(
             copies.append(copy)
         env0 = environment(copies[0], profile)
         check_imports_copy(copies[0], env0)
-        code, output, cpu, wall = run_pytest(copies[0], suite_steps()[0], env0)
+        code, output, cpu, wall = run_pytest(copies[0], suite_steps(without)[0], env0)
         if code != 0:
             raise SystemExit(f"the unmutated first step fails:\n{output[-4000:]}")
         baseline = {"cpu_s": cpu, "wall_s": wall}
@@ -222,7 +265,7 @@ def run_all(
             env = environment(copy, profile)
             out = []
             for m in mutants[i::jobs]:
-                outcome = run_mutant(m, copy, env)
+                outcome = run_mutant(m, copy, env, without=without, limit_cpu_s=limit_cpu_s)
                 if progress:
                     state = "killed" if outcome.killed else "SURVIVED"
                     print(f"{m.name}: {state} ({outcome.cpu_s:.1f} s CPU)", file=sys.stderr)
@@ -274,14 +317,36 @@ def table(results: list[Outcome], info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def markdown(results: list[Outcome], info: dict[str, Any]) -> str:
+    """The results as the Markdown table docs/property-testing.md shows."""
+    lines = ["| mutant | mistake | killed by | CPU s | wall s |", "|---|---|---|---:|---:|"]
+    for o in results:
+        by = (o.killed_by or "**survived**").split("::")[-1]
+        lines.append(f"| `{o.name}` | {o.why} | {by} | {o.cpu_s:.1f} | {o.wall_s:.1f} |")
+    lines.append("")
+    lines.append(
+        f"Killed {info['killed']} of {info['mutants']} ({100 * info['kill_rate']:.0f} %), "
+        f"{info['killed_within_target']} within {TARGET_CPU_S:.0f} s of CPU; median CPU time "
+        f"to kill {info['median_cpu_s_to_kill'] or 0:.1f} s, longest "
+        f"{info['max_cpu_s_to_kill'] or 0:.1f} s."
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these mutants")
     parser.add_argument("--profile", default="thorough", help="Hypothesis profile (CI's)")
     parser.add_argument("--jobs", type=int, default=1, help="mutants run side by side")
     parser.add_argument("--check", action="store_true", help="only check that mutants apply")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument(
+        "--without", nargs="+", default=[], metavar="FILE", help="test files to leave out"
+    )
+    parser.add_argument(
+        "--limit-cpu-s", type=float, help="CPU seconds after which a mutant counts as not killed"
+    )
     args = parser.parse_args(argv)
     mutants = load_mutants()
     if args.only:
@@ -294,11 +359,19 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(problems) or f"all {len(mutants)} mutants apply")
         return 1 if problems else 0
     results, baseline = run_all(
-        mutants, profile=args.profile, jobs=max(1, args.jobs), progress=not args.quiet
+        mutants,
+        profile=args.profile,
+        jobs=max(1, args.jobs),
+        progress=not args.quiet,
+        without=tuple(args.without),
+        limit_cpu_s=args.limit_cpu_s,
     )
     info = summary(results, baseline, args.profile)
+    info["without"], info["limit_cpu_s"] = args.without, args.limit_cpu_s
     if args.format == "json":
         print(json.dumps({**info, "results": [asdict(o) for o in results]}, indent=2))
+    elif args.format == "markdown":
+        print(markdown(results, info))
     else:
         print(table(results, info))
     return 0

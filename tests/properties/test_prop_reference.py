@@ -85,7 +85,7 @@ SK_EXAMPLES = [
 ]
 
 
-def _with_sk_examples(test):  # type: ignore[no-untyped-def]
+def _with_sk_examples(test):
     for i, case in enumerate(SK_EXAMPLES):
         test = example(case=case, how=("train", "eval", "eval, no grad")[i % 3],
                        dtype=torch.float64 if i % 2 else torch.float32)(test)  # fmt: skip
@@ -119,7 +119,7 @@ def block_cases(draw: st.DrawFn) -> BlockCase:
     return kind, args, draw(block_inputs(args, max_size=8))
 
 
-def _params(w_mid: int, sk: SKSpec = PAPER, attention=None) -> BlockParams:  # type: ignore[no-untyped-def]
+def _params(w_mid: int, sk: SKSpec = PAPER, attention=None) -> BlockParams:
     return BlockParams(w_mid=w_mid, sk=sk, attention=attention)
 
 
@@ -141,7 +141,7 @@ BLOCK_EXAMPLES: list[BlockCase] = [
 ]
 
 
-def _with_block_examples(test):  # type: ignore[no-untyped-def]
+def _with_block_examples(test):
     for i, case in enumerate(BLOCK_EXAMPLES):
         test = example(case=case, how=("eval", "train", "eval, no grad")[i % 3],
                        dtype=torch.float32 if i % 2 else torch.float64)(test)  # fmt: skip
@@ -177,7 +177,7 @@ def test_blocks_match_reference(case: BlockCase, how: str, dtype: torch.dtype) -
 )
 @example(channels=8, r=2, dilation=2, how="eval", dtype=torch.float64, data=None)
 @example(channels=6, r=4, dilation=1, how="train", dtype=torch.float32, data=None)
-def test_bam_matches_reference(channels, r, dilation, how, dtype, data) -> None:  # type: ignore[no-untyped-def]
+def test_bam_matches_reference(channels, r, dilation, how, dtype, data) -> None:
     x = image(channels, 5, 6) if data is None else data.draw(images(channels, max_size=8))
     with seeded(0):
         module = BAM(channels, r, dilation).module()
@@ -200,7 +200,7 @@ def test_bam_matches_reference(channels, r, dilation, how, dtype, data) -> None:
 )
 @example(kind="classic", width=4, stride=2, pool=True, how="eval", dtype=torch.float64)
 @example(kind="deep", width=6, stride=2, pool=True, how="train", dtype=torch.float32)
-def test_stem_matches_reference(kind, width, stride, pool, how, dtype) -> None:  # type: ignore[no-untyped-def]
+def test_stem_matches_reference(kind, width, stride, pool, how, dtype) -> None:
     with seeded(0):
         module = Stem(3, width, kind, pool, stride).module()
     module, x = prepared(module, image(3, 11, 10), dtype)
@@ -220,7 +220,7 @@ def test_stem_matches_reference(kind, width, stride, pool, how, dtype) -> None: 
 )
 @example(num_classes=5, conv=3, how="eval", dtype=torch.float64)
 @example(num_classes=4, conv=None, how="eval", dtype=torch.float32)
-def test_head_matches_reference(num_classes, conv, how, dtype) -> None:  # type: ignore[no-untyped-def]
+def test_head_matches_reference(num_classes, conv, how, dtype) -> None:
     with seeded(0):
         module = Head(4, num_classes, 0.5, conv).module()
     module, x = prepared(module, image(4, 3, 5), dtype)
@@ -260,7 +260,7 @@ def test_fused_inference_equals_the_original(case: BlockCase, with_bam: bool) ->
     size=st.integers(1, 4),
     seed=st.integers(0, 2**16),
 )
-def test_weighted_sum_paths_equal_the_plain_sum(batch, M, channels, size, seed) -> None:  # type: ignore[no-untyped-def]
+def test_weighted_sum_paths_equal_the_plain_sum(batch, M, channels, size, seed) -> None:
     g = torch.Generator().manual_seed(seed)
     a = torch.rand(batch, M, channels, 1, 1, generator=g)
     u = [torch.randn(batch, channels, size, size, generator=g) for _ in range(M)]
@@ -280,7 +280,7 @@ def test_weighted_sum_paths_equal_the_plain_sum(batch, M, channels, size, seed) 
 
 @examples(0.05)
 @given(spec=network_specs(max_stages=2, max_width=12, max_image_size=16), data=st.data())
-def test_networks_match_reference(spec, data) -> None:  # type: ignore[no-untyped-def]
+def test_networks_match_reference(spec, data) -> None:
     """Stem, blocks, BAMs and head in the order the spec gives them (eval mode: the head's
     dropout is random in train mode, and the blocks are checked in train mode above)."""
     with seeded(0):

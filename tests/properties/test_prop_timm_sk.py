@@ -29,7 +29,7 @@ def renamed(key: str) -> str:
 
 
 @st.composite
-def timm_cases(draw: st.DrawFn):  # type: ignore[no-untyped-def]
+def timm_cases(draw: st.DrawFn):
     kernels = draw(st.lists(st.sampled_from((3, 5, 7)), min_size=2, max_size=3))
     M = len(kernels)
     G = draw(st.integers(1, 2))
@@ -45,7 +45,7 @@ def timm_cases(draw: st.DrawFn):  # type: ignore[no-untyped-def]
 
 @examples(0.1)
 @given(case=timm_cases())
-def test_sk_conv_matches_timm(case) -> None:  # type: ignore[no-untyped-def]
+def test_sk_conv_matches_timm(case) -> None:
     (w_in, w_out, stride, sk), x, training = case
     theirs = timm_layers.SelectiveKernel(
         w_in,
