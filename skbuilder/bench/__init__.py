@@ -14,7 +14,7 @@ Runtime, inference or a training step.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
@@ -41,7 +41,8 @@ from skbuilder.spec.schema import NetworkSpec
 @dataclass(frozen=True)
 class BenchConfig:
     """How to run: ``mode`` one of MODES; inference unless ``train``; NHWC unless not
-    ``channels_last``; ``repeats`` timed rounds after ``warmup`` untimed ones."""
+    ``channels_last``; BatchNorm folded for inference unless not ``fold``; ``repeats`` timed
+    rounds after ``warmup`` untimed ones."""
 
     mode: str = "eager"
     batch: int = 8
@@ -52,6 +53,7 @@ class BenchConfig:
     repeats: int = 10
     warmup: int = 1
     channels_last: bool = True
+    fold: bool = True
     memory: bool = True
 
     def __post_init__(self) -> None:
@@ -140,13 +142,23 @@ def prepare(models: Mapping[str, nn.Module], config: BenchConfig) -> list[Prepar
     x = torch.randn(config.batch, config.channels, config.image_size, config.image_size)
     if config.channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
-    make: Callable[..., Prepared] = training if config.train else inference
     names = [f"prepare {label}" for label in models]
     ready = []
     with torch_threads(config.threads), progress.steps("bench", names) as step:
         for name, (label, model) in zip(names, models.items()):
             step(name)
-            ready.append(make(label, model, x, config.mode, channels_last=config.channels_last))
+            if config.train:
+                made = training(label, model, x, config.mode, channels_last=config.channels_last)
+            else:
+                made = inference(
+                    label,
+                    model,
+                    x,
+                    config.mode,
+                    channels_last=config.channels_last,
+                    fold=config.fold,
+                )
+            ready.append(made)
     return ready
 
 

@@ -102,23 +102,38 @@ def _in_layout(model: nn.Module, channels_last: bool) -> nn.Module:
 
 
 def inference(
-    label: str, model: nn.Module, x: Tensor, mode: str, *, channels_last: bool
+    label: str,
+    model: nn.Module,
+    x: Tensor,
+    mode: str,
+    *,
+    channels_last: bool,
+    fold: bool = True,
 ) -> Prepared:
-    """``model`` ready for inference on ``x`` in ``mode`` (``x`` already in the chosen layout)."""
-    if mode == "onnxruntime":
-        return _onnxruntime(label, model, x)
-    if mode == "compile":
-        if builds_sk_layers(model):
-            from skbuilder.interop.fusion import fuse_for_inference
+    """``model`` ready for inference on ``x`` in ``mode`` (``x`` already in the chosen layout).
 
-            ready = fuse_for_inference(model, channels_last=channels_last)
-            how = "fuse_for_inference"
-        else:
-            ready, how = _in_layout(model.eval(), channels_last), "inductor folds BN"
-        compiled = torch.compile(ready, options=COMPILE_OPTIONS)
-        layout = "channels_last" if channels_last else "NCHW"
-        return _compiled(label, compiled, ready, x, f"{how}, {layout}, torch.compile freezing")
-    ready, how = fold_for_inference(model, x, channels_last=channels_last)
+    ``fold`` folds BatchNorm first: ``fuse_for_inference`` for skbuilder models; for others
+    ``torch.jit.freeze`` in eager mode and inductor's ``freezing`` when compiled. ONNX Runtime
+    folds BatchNorm itself, so ``fold`` only picks which PyTorch model is exported."""
+    layout = "channels_last" if channels_last else "NCHW"
+    ours = builds_sk_layers(model)
+    if mode == "onnxruntime":
+        return _onnxruntime(label, model, x, fold=fold and ours)
+    if fold and mode == "eager":
+        ready, how = fold_for_inference(model, x, channels_last=channels_last)
+    elif fold and ours:
+        from skbuilder.interop.fusion import fuse_for_inference
+
+        ready, how = fuse_for_inference(model, channels_last=channels_last), "fuse_for_inference"
+    else:
+        ready, how = _in_layout(model.eval(), channels_last), "as built"
+    if mode == "compile":
+        options = COMPILE_OPTIONS if fold else {}
+        compiled = torch.compile(ready, options=options)
+        how += f", {layout}, torch.compile" + (" (freezing)" if fold else "")
+        return _compiled(label, compiled, ready, x, how)
+    if not how.endswith(layout):
+        how += f", {layout}"
 
     def run() -> object:
         with torch.inference_mode():
@@ -172,7 +187,7 @@ def training(
     return prepared
 
 
-def _onnxruntime(label: str, model: nn.Module, x: Tensor) -> Prepared:
+def _onnxruntime(label: str, model: nn.Module, x: Tensor, *, fold: bool) -> Prepared:
     """The model exported to ONNX (static shape of ``x``) and run by an ONNX Runtime session
     with all graph optimisations, as many intra-op threads as torch uses, one inter-op thread."""
     try:
@@ -181,8 +196,8 @@ def _onnxruntime(label: str, model: nn.Module, x: Tensor) -> Prepared:
         raise MissingDependency("onnxruntime", "--mode onnxruntime") from None
     from skbuilder.interop.export import INPUT_NAME, OUTPUT_NAME, export_onnx
 
-    ready = model.eval()
-    if builds_sk_layers(model):
+    ready = copy.deepcopy(model).eval()
+    if fold:
         from skbuilder.interop.fusion import fuse_for_inference
 
         ready = fuse_for_inference(model)
@@ -203,7 +218,7 @@ def _onnxruntime(label: str, model: nn.Module, x: Tensor) -> Prepared:
     def run() -> object:
         return session.run([OUTPUT_NAME], feed)
 
-    how = "ONNX (dynamo exporter), ORT_ENABLE_ALL"
+    how = ("fuse_for_inference, " if fold else "") + "ONNX (dynamo exporter), ORT_ENABLE_ALL"
     return Prepared(label, run, how, None, mode="onnxruntime", max_abs_diff=diff)
 
 

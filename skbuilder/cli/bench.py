@@ -58,6 +58,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="channels_last",
         help="memory format of inputs and weights (default channels_last)",
     )
+    p.add_argument(
+        "--no-fold",
+        action="store_true",
+        help="run the models as built, without folding BatchNorm into the convolutions",
+    )
     p.add_argument("--repeats", type=bounded_int(1, MAX_REPEATS), default=10, metavar="N")
     p.add_argument("--warmup", type=bounded_int(0, MAX_REPEATS), default=1, metavar="N")
     p.add_argument("--no-memory", action="store_true", help="skip the memory measurement")
@@ -108,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
             repeats=args.repeats,
             warmup=args.warmup,
             channels_last=args.layout == "channels_last",
+            fold=not args.no_fold,
             memory=not args.no_memory,
         )
         result = run_bench(models, config)
