@@ -76,6 +76,28 @@ def test_training_step_reports_saved_activations(
     assert entry["saved_bytes"] > 0 and entry["how"].startswith("train mode")
 
 
+@pytest.mark.slow
+def test_onnxruntime_mode_runs_the_exported_model(
+    tiny: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("onnxruntime")
+    assert main(["bench", str(tiny), *FAST, "--mode", "onnxruntime", "--format", "json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["entries"]
+    assert entry["max_abs_diff"] <= 1e-4 and entry["peak_bytes"] is None
+    assert "ORT_ENABLE_ALL" in entry["how"] and entry["mode"] == "onnxruntime"
+
+
+@pytest.mark.slow
+def test_compile_mode_compiles_before_timing(
+    tiny: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    torch._dynamo.reset()
+    assert main(["bench", str(tiny), *FAST, "--mode", "compile", "--format", "json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["entries"]
+    assert entry["compile_seconds"] > entry["wall"]["median"] > 0
+    assert entry["how"].endswith("torch.compile (freezing)")
+
+
 def test_same_spec_as_baseline_gets_its_own_label(
     tiny: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from benchmarks import bench_sknet as bench
 
 TINY = """
@@ -55,16 +53,6 @@ def test_benchmark_runs_on_tiny_specs(tmp_path: Path) -> None:
     assert any("build tiny_sk (yaml)" in line for line in lines)
     saved = json.loads(out.read_text(encoding="utf-8"))
     assert [len(r["entries"]) for r in saved] == [4, 4]
-
-
-@pytest.mark.slow
-def test_benchmark_onnxruntime_rows(tmp_path: Path) -> None:
-    pytest.importorskip("onnxruntime")
-    argv = [*_argv(tmp_path), "--no-timm", "--no-train", "--onnxruntime", "--no-memory"]
-    (inference,) = bench.run(bench.parse_args(argv), lambda _: None)
-    rows = {e.label: e for e in inference.entries}
-    diff = rows["sknet50 onnxruntime"].max_abs_diff
-    assert diff is not None and diff <= 1e-4
 
 
 def test_fastest_and_pairs(tmp_path: Path) -> None:
