@@ -6,8 +6,9 @@ by part, on the fused + channels_last eager path (or another ``skbuilder bench``
 Both networks share stem, 1x1 convolutions, shortcuts and head; they differ only in each block's
 ``conv2``: one grouped 3x3 convolution in ResNeXt, an SK convolution (the same 3x3 branch, a
 dilated 3x3 branch, fuse, select and the weighted sum) in SKNet. Forward hooks time each part
-(inclusive wall time; hooks cost microseconds against milliseconds of convolution), the two
-models alternate round by round, and the medians per part are compared.
+(inclusive; hooks cost microseconds against milliseconds of convolution) by the process's CPU
+time, which other processes on a shared machine do not inflate, or by wall time (``--clock
+wall``); the two models alternate round by round, and the medians per part are compared.
 """
 
 from __future__ import annotations
@@ -53,8 +54,14 @@ def roles(model: nn.Module) -> dict[str, list[nn.Module]]:
     return found
 
 
+#: The clocks a part can be timed by: CPU time of the whole process (every torch thread), or wall.
+CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
 @contextmanager
-def timed_roles(model: nn.Module) -> Iterator[dict[str, float]]:
+def timed_roles(
+    model: nn.Module, clock: Callable[[], float] = time.process_time
+) -> Iterator[dict[str, float]]:
     """Seconds spent in each role's modules while the block runs (hooks removed after)."""
     spent: dict[str, float] = {}
     handles = []
@@ -64,7 +71,7 @@ def timed_roles(model: nn.Module) -> Iterator[dict[str, float]]:
             starts: list[float] = []
 
             def pre(_m: nn.Module, _i: object, starts: list[float] = starts) -> None:
-                starts.append(time.perf_counter())
+                starts.append(clock())
 
             def post(
                 _m: nn.Module,
@@ -73,7 +80,7 @@ def timed_roles(model: nn.Module) -> Iterator[dict[str, float]]:
                 role: str = role,
                 starts: list[float] = starts,
             ) -> None:
-                spent[role] += time.perf_counter() - starts.pop()
+                spent[role] += clock() - starts.pop()
 
             handles += [module.register_forward_pre_hook(pre), module.register_forward_hook(post)]
     try:
@@ -83,12 +90,14 @@ def timed_roles(model: nn.Module) -> Iterator[dict[str, float]]:
             handle.remove()
 
 
-def parts_of(model: nn.Module, x: Tensor) -> dict[str, float]:
-    """One inference forward, split into PARTS (seconds)."""
-    with timed_roles(model) as spent, torch.inference_mode():
-        start = time.perf_counter()
+def parts_of(
+    model: nn.Module, x: Tensor, clock: Callable[[], float] = time.process_time
+) -> dict[str, float]:
+    """One inference forward, split into PARTS (seconds by ``clock``)."""
+    with timed_roles(model, clock) as spent, torch.inference_mode():
+        start = clock()
         model(x)
-        total = time.perf_counter() - start
+        total = clock() - start
     return {
         "3x3 branch": spent["sk 3x3"] + spent["plain conv2"],
         "dilated 3x3 branch": spent["sk dilated"],
@@ -99,7 +108,12 @@ def parts_of(model: nn.Module, x: Tensor) -> dict[str, float]:
 
 
 def compare(
-    models: dict[str, nn.Module], x: Tensor, *, repeats: int, warmup: int = 1
+    models: dict[str, nn.Module],
+    x: Tensor,
+    *,
+    repeats: int,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.process_time,
 ) -> dict[str, dict[str, float]]:
     """Median seconds per part of each model, the models alternating round by round."""
     rounds: dict[str, list[dict[str, float]]] = {name: [] for name in models}
@@ -107,7 +121,7 @@ def compare(
         for round_ in range(warmup + repeats):
             names = list(models) if round_ % 2 == 0 else list(models)[::-1]
             for name in names:
-                parts = parts_of(models[name], x)
+                parts = parts_of(models[name], x, clock)
                 if round_ >= warmup:
                     rounds[name].append(parts)
                 bar.update(1)
@@ -137,6 +151,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--layout", choices=("channels_last", "nchw"), default="channels_last")
+    parser.add_argument("--clock", choices=tuple(CLOCKS), default="cpu")
     parser.add_argument("--sk-spec", type=Path, default=SPECS / "sknet50.yaml")
     parser.add_argument("--baseline-spec", type=Path, default=SPECS / "resnext50_32x4d.yaml")
     return parser.parse_args(argv)
@@ -153,10 +168,11 @@ def run(args: argparse.Namespace, print_line: Callable[[str], None] = print) -> 
         x = torch.randn(args.batch, 3, args.image_size, args.image_size)
         if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        medians = compare(models, x, repeats=args.repeats)
+        medians = compare(models, x, repeats=args.repeats, clock=CLOCKS[args.clock])
     print_line(
         f"torch {torch.__version__}, {args.threads} thread(s), batch {args.batch}, "
-        f"{args.image_size}x{args.image_size}, fused, {args.layout}, {args.repeats} rounds"
+        f"{args.image_size}x{args.image_size}, fused, {args.layout}, {args.repeats} rounds, "
+        f"{args.clock} time"
     )
     out = report(medians, args.sk_spec.stem, args.baseline_spec.stem)
     print_line(out)
