@@ -52,3 +52,16 @@ def test_report_compares_every_part(tmp_path: Path) -> None:
         assert any(line.startswith(part) for line in out.splitlines())
     assert out.splitlines()[-1].startswith("sk / plain: ")
     assert lines[0].startswith(f"torch {torch.__version__}")
+
+
+def test_conv_share_of_an_eager_model(tmp_path: Path) -> None:
+    from benchmarks import conv_share
+
+    spec = str(_tiny(tmp_path, "sk", "sk_bottleneck"))
+    argv = [spec, "--mode", "eager", "--batch", "1", "--image-size", "32", "--calls", "1"]
+    lines: list[str] = []
+    shares = conv_share.run(conv_share.parse_args(argv), lines.append)
+    assert 0 < shares["sk"] < 1
+    assert "fuse_for_inference, channels_last" in lines[0]
+    assert conv_share.is_convolution("mkldnn::_convolution_pointwise")
+    assert not conv_share.is_convolution("aten::lerp_")
