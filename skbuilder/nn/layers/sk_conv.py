@@ -77,7 +77,7 @@ def _needs_grad(a: Tensor, u: list[Tensor]) -> bool:
 def select_pair(a: Tensor, u: list[Tensor]) -> Tensor:
     """V for M = 2 in eager inference: softmax weights sum to one, so a_1 U_1 + a_2 U_2 =
     U_2 + a_1 (U_1 - U_2), one ``lerp_`` into U_2's storage: each map is read once and V written
-    once, where ``mul_`` + ``addcmul_`` make two passes (measured 1.4-1.7x faster on CPU).
+    once, where ``mul_`` + ``addcmul_`` make two passes (measured 1.3-1.7x faster on CPU).
 
     Only for attention from a softmax over two branches, and only where autograd does not need
     U (``torch.no_grad``/``inference_mode``)."""
