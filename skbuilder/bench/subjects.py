@@ -205,12 +205,9 @@ def _onnxruntime(label: str, model: nn.Module, x: Tensor, *, fold: bool) -> Prep
     except ImportError:
         raise MissingDependency("onnxruntime", "--mode onnxruntime") from None
     from skbuilder.interop.export import INPUT_NAME, OUTPUT_NAME, export_onnx
+    from skbuilder.interop.fusion import fuse_for_inference
 
-    ready = copy.deepcopy(model).eval()
-    if fold:
-        from skbuilder.interop.fusion import fuse_for_inference
-
-        ready = fuse_for_inference(model)
+    ready = fuse_for_inference(model) if fold else copy.deepcopy(model).eval()
     x = x.contiguous()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.onnx"
