@@ -199,3 +199,10 @@ def test_spread_and_paired_ratio() -> None:
     assert (spread.median, spread.q1, spread.q3, spread.iqr) == (3.0, 2.0, 4.0, 2.0)
     assert Spread.of([7.0]).iqr == 0
     assert paired_ratio([2.0, 3.0, 10.0], [1.0, 3.0, 4.0]) == 2.0
+
+
+def test_command_line_constants_match_the_library() -> None:
+    from skbuilder import bench
+    from skbuilder.cli import bench as command
+
+    assert (command.MODES, command.TIMM_PREFIX) == (bench.MODES, bench.TIMM_PREFIX)

@@ -18,6 +18,7 @@ from skbuilder.cli.common import (
 )
 from skbuilder.spec.errors import shown
 
+# skbuilder.bench's own constants, repeated so that --help loads no torch (a test compares them)
 MODES = ("eager", "compile", "onnxruntime")
 TIMM_PREFIX = "timm:"
 MAX_THREADS, MAX_REPEATS = 256, 10_000
