@@ -206,3 +206,17 @@ def test_command_line_constants_match_the_library() -> None:
     from skbuilder.cli import bench as command
 
     assert (command.MODES, command.TIMM_PREFIX) == (bench.MODES, bench.TIMM_PREFIX)
+
+
+def test_help_loads_no_torch() -> None:
+    import subprocess
+
+    code = (
+        "import sys\nfrom skbuilder.cli import main\ntry:\n    main(['bench', '--help'])\n"
+        "except SystemExit:\n    pass\nprint('torch' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert "--baseline SPEC|timm:NAME" in done.stdout
+    assert done.stdout.strip().endswith("False")
