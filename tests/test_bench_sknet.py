@@ -1,13 +1,11 @@
-"""Smoke test of the benchmark script on tiny specs: every row is produced and sensible."""
+"""Smoke test of the benchmark script on tiny specs: every row and comparison is produced."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-import torch
-
 from benchmarks import bench_sknet as bench
-from skbuilder import build_model
 
 TINY = """
 name: {name}
@@ -27,39 +25,43 @@ def _tiny(tmp_path: Path, name: str, block: str) -> Path:
     return path
 
 
+def _argv(tmp_path: Path) -> list[str]:
+    sk, base = _tiny(tmp_path, "tiny_sk", "sk_bottleneck"), _tiny(tmp_path, "tiny", "bottleneck")
+    argv = ["--batch", "2", "--image-size", "32", "--repeats", "2", "--build-repeats", "1"]
+    return [*argv, "--sk-spec", str(sk), "--baseline-spec", str(base), "--build-spec", str(sk)]
+
+
 def test_benchmark_runs_on_tiny_specs(tmp_path: Path) -> None:
     # batch 2: training-mode BN in the SK fuse needs more than one value per channel
-    sk, base = _tiny(tmp_path, "tiny_sk", "sk_bottleneck"), _tiny(tmp_path, "tiny", "bottleneck")
-    argv = ["--batch", "2", "--image-size", "32", "--repeats", "1", "--build-repeats", "1"]
-    argv += ["--sk-spec", str(sk), "--baseline-spec", str(base), "--build-spec", str(sk)]
     lines: list[str] = []
-    results = bench.run(bench.parse_args([*argv, "--no-timm"]), lines.append)
-    assert "timm not installed" in lines[0]
-    for step in ("eval sknet", "eval sknet fused+CL", "train sknet", "train resnext"):
-        assert results[step] > 0
-        assert any(line.lstrip().startswith(step) for line in lines)
-    assert any("x resnext fused+CL" in line for line in lines)
-    assert results["train sknet saved bytes"] > 0
-    assert results["build tiny_sk (yaml)"] > 0
+    out = tmp_path / "all.json"
+    inference, train = bench.run(
+        bench.parse_args([*_argv(tmp_path), "--no-timm", "--json", str(out)]), lines.append
+    )
+    labels = [e.label for e in inference.entries]
+    assert labels == ["sknet50", "sknet50 NCHW", "resnext50", "resnext50 NCHW"]
+    assert inference.baseline == "resnext50"
+    assert [e.label for e in train.entries] == [
+        "train sknet50",
+        "train sknet50 CL",
+        "train resnext50",
+        "train resnext50 CL",
+    ]
+    assert all(e.saved_bytes and e.saved_bytes > 0 for e in train.entries)
+    assert any(line.startswith("sknet50 / resnext50: ") for line in lines)
+    assert any(line.startswith("train sknet50 / train resnext50: ") for line in lines)
+    assert any("build tiny_sk (yaml)" in line for line in lines)
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert [len(r["entries"]) for r in saved] == [4, 4]
 
 
-def test_saved_bytes_count_activations_not_weights() -> None:
-    model = torch.nn.Linear(1000, 1)
-    x = torch.randn(1, 1000)
-    step = bench.train_step(model, x, torch.zeros(1, dtype=torch.long))
-    assert bench.saved_tensor_bytes(model, step) < 1000 * 4 * 2
-
-
-def test_allocator_peak_sees_the_step(tmp_path: Path) -> None:
-    model = build_model(_tiny(tmp_path, "tiny_sk", "sk_bottleneck"))
-    step = bench.train_step(model, torch.randn(2, 3, 32, 32), torch.zeros(2, dtype=torch.long))
-    peak = bench.allocator_peak_bytes(step)
-    assert peak is None or peak >= bench.saved_tensor_bytes(model, step)
-
-
-def test_interleaved_timing_runs_each_step_per_round() -> None:
-    calls: list[str] = []
-    steps = {name: (lambda n=name: calls.append(n)) for name in ("a", "b")}
-    times = bench.time_interleaved(steps, repeats=3, warmup=1)
-    assert calls == ["a", "b"] * 4
-    assert {k: len(v) for k, v in times.items()} == {"a": 3, "b": 3}
+def test_fastest_and_pairs(tmp_path: Path) -> None:
+    argv = [*_argv(tmp_path), "--no-timm", "--no-train", "--no-memory"]
+    (result,) = bench.run(bench.parse_args(argv), lambda _: None)
+    best = bench.fastest(result.entries, "sknet50")
+    assert best is not None and best.wall.median == min(
+        e.wall.median for e in result.entries if e.label.startswith("sknet50")
+    )
+    assert bench.pair(result, "sknet50", "no such row") is None
+    line = bench.pair(result, "sknet50", "resnext50")
+    assert line is not None and "paired" in line

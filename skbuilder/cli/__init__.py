@@ -17,6 +17,7 @@ from skbuilder import __version__
 from skbuilder.atomic_write import OutputFileError
 from skbuilder.cli import (
     attention,
+    bench,
     catalogue,
     dump,
     export,
@@ -35,7 +36,18 @@ from skbuilder.cli.common import (
 )
 from skbuilder.spec.errors import SpecError, SpecFileError, shown
 
-COMMANDS = (catalogue, validate, summary, render, attention, scale, export, dump, schema)
+COMMANDS = (
+    catalogue,
+    validate,
+    summary,
+    render,
+    attention,
+    scale,
+    export,
+    bench,
+    dump,
+    schema,
+)
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 MAX_ISSUES_SHOWN = 200
 

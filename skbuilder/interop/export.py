@@ -112,8 +112,10 @@ def export_onnx(
     *,
     dynamic_batch: bool = True,
     opset: int | None = None,
+    batch: int = EXAMPLE_BATCH,
 ) -> Path:
-    """Write the model as one self-contained ONNX file (input ``image``, output ``logits``)."""
+    """Write the model as one self-contained ONNX file (input ``image``, output ``logits``);
+    traced at ``batch``, which is also the fixed batch when not ``dynamic_batch``."""
     _require_onnx_exporter()
     path = Path(path)
     weights = sum(p.numel() * p.element_size() for p in model.parameters())
@@ -121,7 +123,7 @@ def export_onnx(
         raise ExportError(
             f"the weights take {weights:,} bytes; a single ONNX file holds at most 2 GiB"
         )
-    x = example_input(model, input_size)
+    x = example_input(model, input_size, batch=batch)
     with _eval_mode(model), torch.no_grad(), _quiet_exporter():
         program = torch.onnx.export(
             model,
