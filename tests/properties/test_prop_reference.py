@@ -71,6 +71,7 @@ SK_EXAMPLES = [
     ((12, 12, 1, SKSpec(M=2, r=8, L=1)), image(12, 4, 4, seed=2)),  # C/r = 1.5: d = 1
     ((12, 8, 1, SKSpec(M=3, G=2, L=2, split_input=True)), image(12, 6, 5, seed=3)),
     ((4, 6, 2, SKSpec(kernels=(3, 5), select="sum", dilate=False)), image(4, 6, 6, seed=4)),
+    ((8, 8, 1, SKSpec(M=3, G=2, r=4, L=2)), image(8, 5, 5, seed=6)),  # 6th: M = 3 in eval, no grad
     (
         (
             6,
