@@ -6,23 +6,11 @@ import json
 from pathlib import Path
 
 from benchmarks import bench_sknet as bench
-
-TINY = """
-name: {name}
-input: {{channels: 3, image_size: 32}}
-stem: {{kind: classic, width: 16, pool: true}}
-sk: {{M: 2, G: 4, r: 4, L: 8, dilate: true}}
-stages:
-  - {{name: a, depth: 1, mid_width: 16, out_width: 32, stride: 1, block: {block}}}
-  - {{name: b, depth: 1, mid_width: 32, out_width: 64, stride: 2, block: {block}}}
-head: {{num_classes: 10}}
-"""
+from tests.tiny_specs import bottleneck_spec_file
 
 
 def _tiny(tmp_path: Path, name: str, block: str) -> Path:
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(TINY.format(name=name, block=block), encoding="utf-8")
-    return path
+    return bottleneck_spec_file(tmp_path, name, block, [(1, 16, 32, 1), (1, 32, 64, 2)])
 
 
 def _argv(tmp_path: Path) -> list[str]:

@@ -9,22 +9,11 @@ import torch
 
 from benchmarks import sk_overhead
 from skbuilder import build_model
-
-TINY = """
-name: {name}
-input: {{channels: 3, image_size: 32}}
-stem: {{kind: classic, width: 16, pool: true}}
-sk: {{M: 2, G: 4, r: 4, L: 8, dilate: true}}
-stages:
-  - {{name: a, depth: 2, mid_width: 16, out_width: 32, stride: 1, block: {block}}}
-head: {{num_classes: 10}}
-"""
+from tests.tiny_specs import bottleneck_spec_file
 
 
 def _tiny(tmp_path: Path, name: str, block: str) -> Path:
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(TINY.format(name=name, block=block), encoding="utf-8")
-    return path
+    return bottleneck_spec_file(tmp_path, name, block, [(2, 16, 32, 1)])
 
 
 def test_parts_add_up_and_plain_blocks_have_no_sk_parts(tmp_path: Path) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
 from skbuilder import NetworkSpec, spec_from_dict
 
 #: Both SK blocks (bottleneck with G, basic with split_input), a projection shortcut and a head.
@@ -26,3 +30,26 @@ TINY: dict = {
 
 def tiny_spec() -> NetworkSpec:
     return spec_from_dict(TINY)
+
+
+def bottleneck_spec_file(
+    folder: Path, name: str, block: str, stages: Sequence[tuple[int, int, int, int]]
+) -> Path:
+    """A spec file (JSON is YAML) of ``block`` stages given as (depth, mid_width, out_width,
+    stride): with ``sk_bottleneck`` and ``bottleneck`` an SK network and its plain twin, for the
+    benchmarks' tests."""
+    spec = {
+        "name": name,
+        "input": {"channels": 3, "image_size": 32},
+        "stem": {"kind": "classic", "width": 16, "pool": True},
+        "sk": {"M": 2, "G": 4, "r": 4, "L": 8, "dilate": True},
+        "stages": [
+            {"name": chr(ord("a") + i), "depth": depth, "mid_width": mid, "out_width": out}
+            | {"stride": stride, "block": block}
+            for i, (depth, mid, out, stride) in enumerate(stages)
+        ],
+        "head": {"num_classes": 10},
+    }
+    path = folder / f"{name}.yaml"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    return path
