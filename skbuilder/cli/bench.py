@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 
 from skbuilder.cli.common import (
+    MAX_BATCH,
     CLIError,
     MissingPackage,
+    add_input_size_argument,
     add_run_arguments,
     add_spec_argument,
+    add_threads_argument,
     bounded_int,
     check_run,
     image_size_from_args,
@@ -21,7 +24,7 @@ from skbuilder.spec.errors import shown
 # skbuilder.bench's own constants, repeated so that --help loads no torch (a test compares them)
 MODES = ("eager", "compile", "onnxruntime")
 TIMM_PREFIX = "timm:"
-MAX_THREADS, MAX_REPEATS = 256, 10_000
+MAX_REPEATS = 10_000
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,23 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the model to compare with: a spec, or a timm model such as timm:skresnext50_32x4d",
     )
     p.add_argument("--mode", choices=MODES, default="eager", help="how to run (default eager)")
-    p.add_argument("--batch", type=bounded_int(1, 1024), default=8, metavar="N")
-    p.add_argument(
-        "--image-size",
-        "--input-size",
-        dest="input_size",
-        type=bounded_int(1, 4096),
-        default=None,
-        metavar="N",
-        help="square input size (default: the spec's input.image_size)",
-    )
-    p.add_argument(
-        "--threads",
-        type=bounded_int(1, MAX_THREADS),
-        default=1,
-        metavar="N",
-        help="torch (and ONNX Runtime) intra-op threads (default 1)",
-    )
+    p.add_argument("--batch", type=bounded_int(1, MAX_BATCH), default=8, metavar="N")
+    add_input_size_argument(p, aliases=("--image-size",))
+    add_threads_argument(p, "torch (and ONNX Runtime) intra-op threads (default 1)")
     p.add_argument("--train", action="store_true", help="time a training step, not inference")
     p.add_argument(
         "--layout",

@@ -72,6 +72,7 @@ MAX_SEED = 2**63 - 1
 #: ``--input-size`` takes what ``input.image_size`` may be in a spec.
 MAX_INPUT_SIZE = MAX_IMAGE_SIZE
 MAX_BATCH = 1024
+MAX_THREADS = 256
 
 
 def bounded_int(low: int, high: int) -> Callable[[str], int]:
@@ -223,14 +224,26 @@ def spec_from_args(args: argparse.Namespace) -> NetworkSpec:
     )
 
 
-def add_input_size_argument(parser: argparse.ArgumentParser, purpose: str = "") -> None:
+def add_input_size_argument(
+    parser: argparse.ArgumentParser, purpose: str = "", *, aliases: tuple[str, ...] = ()
+) -> None:
     parser.add_argument(
         "--input-size",
+        *aliases,
+        dest="input_size",
         type=bounded_int(1, MAX_INPUT_SIZE),
         default=None,
         metavar="N",
         help=f"square input size{purpose}, 1 to {MAX_INPUT_SIZE} "
         "(default: the spec's input.image_size)",
+    )
+
+
+def add_threads_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--threads N``: torch's intra-op threads, set deliberately (default 1: on a busy machine
+    more threads can be far slower)."""
+    parser.add_argument(
+        "--threads", type=bounded_int(1, MAX_THREADS), default=1, metavar="N", help=help
     )
 
 

@@ -21,6 +21,7 @@ from skbuilder.cli.common import (
     CLIError,
     add_input_size_argument,
     add_spec_argument,
+    add_threads_argument,
     add_weights_arguments,
     bounded_int,
     image_size_from_args,
@@ -31,7 +32,7 @@ from skbuilder.cli.common import (
 
 DEFAULT_SPEC = "sknet_tiny_shapes"
 #: Bounds of the experiment's sizes: far above a laptop run, far below what would exhaust memory.
-MAX_EPOCHS, MAX_IMAGES, MAX_JOBS, MAX_THREADS = 1000, 1_000_000, 64, 256
+MAX_EPOCHS, MAX_IMAGES, MAX_JOBS = 1000, 1_000_000, 64
 DEFAULT_RESULTS = Path("out/scale-experiment")
 
 
@@ -86,16 +87,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     _register_report(actions)
 
 
-def _add_threads(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--threads",
-        type=bounded_int(1, MAX_THREADS),
-        default=1,
-        metavar="N",
-        help="torch threads per process (1: on a busy machine more threads can be far slower)",
-    )
-
-
 def _register_analyze(actions: argparse._SubParsersAction) -> None:
     p = actions.add_parser(
         "analyze",
@@ -134,7 +125,9 @@ def _register_analyze(actions: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the weights when none are given")
     add_input_size_argument(p)
-    _add_threads(p)
+    add_threads_argument(
+        p, "torch threads per process (1: on a busy machine more threads can be far slower)"
+    )
     p.add_argument("--out", default="out/scale-analysis", metavar="DIR", help="output folder")
     p.set_defaults(run=run_analyze)
 
@@ -168,7 +161,9 @@ def _register_experiment(actions: argparse._SubParsersAction) -> None:
         metavar="N",
         help="seeds run in N processes at once (default: 2, or 1 on a one-CPU machine)",
     )
-    _add_threads(p)
+    add_threads_argument(
+        p, "torch threads per process (1: on a busy machine more threads can be far slower)"
+    )
     p.add_argument("--out", default=str(DEFAULT_RESULTS), metavar="DIR", help="output folder")
     p.set_defaults(run=run_experiment)
 
