@@ -86,16 +86,21 @@ SK_EXAMPLES = [
 ]
 
 
-def _with_sk_examples(test):
-    for i, case in enumerate(SK_EXAMPLES):
-        test = example(case=case, how=("train", "eval", "eval, no grad")[i % 3],
-                       dtype=torch.float64 if i % 2 else torch.float32)(test)  # fmt: skip
-    return test
+def with_examples(cases: list, hows: tuple[str, str, str], dtypes: tuple[torch.dtype, ...]):
+    """Every case as an explicit example, the i-th in mode ``hows[i % 3]`` and dtype
+    ``dtypes[i % 2]``, so that every mode and dtype meets several settings in every run."""
+
+    def decorate(test):
+        for i, case in enumerate(cases):
+            test = example(case=case, how=hows[i % 3], dtype=dtypes[i % 2])(test)
+        return test
+
+    return decorate
 
 
 @examples(0.1)
 @given(case=sk_cases(), how=MODES, dtype=DTYPES)
-@_with_sk_examples
+@with_examples(SK_EXAMPLES, ("train", "eval", "eval, no grad"), (torch.float32, torch.float64))
 def test_sk_conv_matches_reference(case, how: str, dtype: torch.dtype) -> None:
     (w_in, w_out, stride, sk), x = case
     with seeded(0):
@@ -142,16 +147,9 @@ BLOCK_EXAMPLES: list[BlockCase] = [
 ]
 
 
-def _with_block_examples(test):
-    for i, case in enumerate(BLOCK_EXAMPLES):
-        test = example(case=case, how=("eval", "train", "eval, no grad")[i % 3],
-                       dtype=torch.float32 if i % 2 else torch.float64)(test)  # fmt: skip
-    return test
-
-
 @examples(0.1)
 @given(case=block_cases(), how=MODES, dtype=DTYPES)
-@_with_block_examples
+@with_examples(BLOCK_EXAMPLES, ("eval", "train", "eval, no grad"), (torch.float64, torch.float32))
 def test_blocks_match_reference(case: BlockCase, how: str, dtype: torch.dtype) -> None:
     kind, args, x = case
     with seeded(0):
