@@ -112,13 +112,11 @@ def settled_torch() -> Iterator[None]:
     what ran before it or on the machine's core count."""
     import torch
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    try:
+    from skbuilder.nn.threads import torch_threads
+
+    with torch_threads(1):
+        torch.manual_seed(0)
         yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @contextlib.contextmanager

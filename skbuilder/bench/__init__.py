@@ -14,8 +14,8 @@ Runtime, inference or a training step.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 import torch
@@ -35,6 +35,7 @@ from skbuilder.bench.subjects import (
     training,
 )
 from skbuilder.bench.timing import Samples, Spread, paired_ratio, time_interleaved
+from skbuilder.nn.threads import torch_threads
 from skbuilder.spec.schema import NetworkSpec
 
 
@@ -112,17 +113,6 @@ def load_subject(ref: str | NetworkSpec) -> tuple[str, nn.Module]:
         return ref, timm_model(ref.removeprefix(TIMM_PREFIX))
     spec = ref if isinstance(ref, NetworkSpec) else load_spec(ref)
     return spec.name, build_model(spec)
-
-
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """torch's intra-op thread count set to ``n`` for the block, restored after."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def run_bench(

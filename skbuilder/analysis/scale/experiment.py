@@ -29,6 +29,7 @@ from skbuilder.analysis.scale.shapes import SHAPES, Shapes, make_shapes
 from skbuilder.analysis.scale.stats import ScaleAttentionStats
 from skbuilder.analysis.scale.training import train_classifier
 from skbuilder.nn.builder import build_model
+from skbuilder.nn.threads import torch_threads
 from skbuilder.spec import NetworkSpec
 
 CROP_RESIZE = "crop-resize"  # the paper's enlargement
@@ -271,15 +272,11 @@ def run_experiment(
     config.check(spec)
     wall = time.perf_counter()
     cpu_before = _cpu_seconds()
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         if jobs <= 1:
             results = [run_seed(spec, config, seed, on_images) for seed in config.seeds]
         else:
             results = _run_in_workers(spec, config, jobs, threads, on_images)
-    finally:
-        torch.set_num_threads(previous_threads)
     return ExperimentResult(
         config=config,
         spec_name=spec.name,
