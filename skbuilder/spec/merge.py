@@ -185,12 +185,12 @@ class _Merger:
             changes.setdefault(name, j)
         out: list[Any] = []
         for i, item in enumerate(a):
-            j = changes.get(item[NAME])
-            if j is None:
+            change = changes.get(item[NAME])
+            if change is None:
                 self._take(self.base, (*pa, i), (*po, len(out)))
                 out.append(item)
-            elif _directive(b[j]) != DELETE:
-                out.append(self.value(item, b[j], (*pa, i), (*pb, j), (*po, len(out))))
+            elif _directive(b[change]) != DELETE:
+                out.append(self.value(item, b[change], (*pa, i), (*pb, change), (*po, len(out))))
         for name, j in changes.items():
             if name not in index and _directive(b[j]) != DELETE:
                 out.append(self._as_written(b[j], (*pb, j), (*po, len(out))))
