@@ -202,6 +202,11 @@ def attention_settings(
     return st.one_of(st.sampled_from(tuple(kinds)), *(mappings[k] for k in kinds))
 
 
+def _attention_kind(value: str | dict[str, Any] | None) -> str | None:
+    """The kind an ``attention:`` value names."""
+    return value.get("kind") if isinstance(value, dict) else value
+
+
 def bam_settings() -> st.SearchStrategy[dict[str, int]]:
     """A ``bam:`` mapping (a BAM module after a stage)."""
     return st.fixed_dictionaries(
@@ -240,6 +245,7 @@ def network_spec_dicts(
     network_sk = SKSpec.model_validate(net_sk)
     if draw(st.booleans()):
         data["attention"] = draw(attention_settings())
+    network_attention = _attention_kind(data.get("attention"))
 
     stem: dict[str, Any] = {
         "kind": draw(st.sampled_from(("classic", "deep", "conv3x3"))),
@@ -264,8 +270,11 @@ def network_spec_dicts(
             stage["name"] = f"{draw(st.sampled_from(('conv', 'layer', 'stage')))}_{i}"
         if draw(st.booleans()):
             stage["sk"] = draw(sk_spec_dicts(max_M=max_M, max_G=max_G))
-        if draw(st.booleans()):
-            stage["attention"] = draw(attention_settings())
+        # only attention the kind takes: a stage whose kind does not take the network's names
+        # its own, so no drawing is thrown away (a user's kind may take none but "none")
+        takes = sorted(describe(kind).attentions)
+        if draw(st.booleans()) or (network_attention not in (None, *takes)):
+            stage["attention"] = draw(attention_settings(takes))
         if draw(st.booleans()):
             stage["bam"] = draw(bam_settings())
         override = SKSpec.model_validate(stage["sk"]) if "sk" in stage else None
