@@ -406,6 +406,10 @@ async function start() {
   $("back").addEventListener("click", () => {
     if (state.history.length) openView(state.history.pop(), false);
   });
+  $("zoom").addEventListener("click", () => {
+    const fit = $("diagram").classList.toggle("fit");
+    $("zoom").textContent = fit ? "Actual size" : "Fit";
+  });
   $("pin").addEventListener("click", pin);
   $("unpin").addEventListener("click", unpin);
   $("save-yaml").addEventListener("click", () =>
