@@ -301,9 +301,10 @@ async function update() {
   showProblems(data.problems);
   $("totals").classList.toggle("stale", !data.ok);
   $("diagram").classList.toggle("stale", !data.ok);
+  $("summary").classList.toggle("stale", !data.ok);
   if (!data.ok) {
     const n = data.problems.length;
-    say(`${n} problem${n === 1 ? "" : "s"}: the totals and diagram are of the last valid spec`, true);
+    say(`${n} problem${n === 1 ? "" : "s"}; showing the last valid spec`, true);
     $("diagram-note").textContent = "";
     return;
   }
