@@ -289,3 +289,22 @@ print("torch" in sys.modules)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "False"
 
+
+
+def test_the_measured_table_is_written_from_its_results() -> None:
+    """docs/studio.md's figures are benchmarks/studio.py's, of the spec as it ships now, and they
+    meet the targets."""
+    import hashlib
+
+    from benchmarks.studio import MARK, spec_text, table
+
+    results = json.loads((ROOT / "docs" / "studio" / "benchmark.json").read_text())
+    shown_table = MARK.search((ROOT / "docs" / "studio.md").read_text())
+    assert shown_table is not None
+    assert table(results) in shown_table.group(0), "rerun benchmarks/studio.py with --doc"
+    assert results["inputs"]["spec_sha256"] == hashlib.sha256(spec_text().encode()).hexdigest()
+    assert results["inputs"]["edits"] >= 200 and results["inputs"]["clients"] >= 20
+    assert results["update"]["cpu_p50_s"] <= 0.25 and results["update"]["cpu_p95_s"] <= 0.5
+    assert results["load"]["failed"] == 0 and results["load"]["latency_p99_s"] <= 2
+    hostile = results["hostile"]
+    assert hostile["server_errors"] == hostile["tracebacks"] == 0 and hostile["answering_after"]
