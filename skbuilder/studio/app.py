@@ -27,8 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from skbuilder.cli.validate import issue_json
-from skbuilder.spec.errors import shown
+from skbuilder.spec.errors import issue_json, shown
 from skbuilder.spec.shipped import shipped_specs
 from skbuilder.studio import work
 from skbuilder.studio.guard import Guard

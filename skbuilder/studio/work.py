@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from skbuilder.analysis.summary import Row, Summary, summarize
-from skbuilder.cli.validate import issue_json
 from skbuilder.render.choices import LEVELS
-from skbuilder.spec.errors import SpecError, SpecIssue
+from skbuilder.spec.errors import SpecError, SpecIssue, issue_json
 from skbuilder.spec.limits import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS
 from skbuilder.spec.loader import parse_spec
 from skbuilder.spec.schema import NetworkSpec
