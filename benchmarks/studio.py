@@ -33,7 +33,6 @@ import platform
 import random
 import re
 import resource
-import statistics
 import subprocess
 import sys
 import threading
@@ -63,7 +62,9 @@ def edits(n: int, seed: int = 0) -> list[str]:
     while len(out) < n:
         conv2, conv3, conv4 = rng.randint(1, 6), rng.randint(1, 12), rng.randint(1, 40)
         width = rng.choice((256, 288, 320, 384, 448, 512))
-        text = base.replace("depth: 4,", f"depth: {conv3},").replace("depth: 23,", f"depth: {conv4},")
+        text = base.replace("depth: 4,", f"depth: {conv3},").replace(
+            "depth: 23,", f"depth: {conv4},"
+        )
         text = text.replace("{name: conv2, depth: 3,", f"{{name: conv2, depth: {conv2},")
         text = text.replace("mid_width: 512,", f"mid_width: {width},")
         if text not in seen:
@@ -96,7 +97,11 @@ def measure_updates(n: int) -> dict[str, Any]:
     with TestClient(make_app(Start(SPEC, spec_text()))) as client:
         client.post("/api/diagram", content=json.dumps({"text": spec_text()}), headers=headers)
         for text in texts:
-            began_cpu, began_children, began = time.process_time(), children_cpu(), time.perf_counter()
+            began_cpu, began_children, began = (
+                time.process_time(),
+                children_cpu(),
+                time.perf_counter(),
+            )
             checked = client.post("/api/check", content=json.dumps({"text": text}), headers=headers)
             drawn = client.post("/api/diagram", content=json.dumps({"text": text}), headers=headers)
             assert checked.json()["ok"] and drawn.status_code == 200, drawn.text[:200]
@@ -153,7 +158,9 @@ class Server:
             self.process.kill()
 
 
-def request(conn: http.client.HTTPConnection, path: str, body: dict[str, Any] | None) -> tuple[int, bytes]:
+def request(
+    conn: http.client.HTTPConnection, path: str, body: dict[str, Any] | None
+) -> tuple[int, bytes]:
     if body is None:
         conn.request("GET", path)
     else:
@@ -163,7 +170,9 @@ def request(conn: http.client.HTTPConnection, path: str, body: dict[str, Any] | 
     return response.status, response.read()
 
 
-def client_loop(port: int, texts: list[str], pause: float, until: float, out: dict[str, Any]) -> None:
+def client_loop(
+    port: int, texts: list[str], pause: float, until: float, out: dict[str, Any]
+) -> None:
     """One person editing: each edit checked, and drawn when it loads, then a pause."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     i = 0
@@ -204,7 +213,9 @@ def measure_load(clients: int, seconds: float, pause: float) -> tuple[dict[str, 
         for k in range(clients):
             mine = pool[k * per_client : (k + 1) * per_client]
             mine[::5] = [half_typed] * len(mine[::5])
-            thread = threading.Thread(target=client_loop, args=(server.port, mine, pause, until, out))
+            thread = threading.Thread(
+                target=client_loop, args=(server.port, mine, pause, until, out)
+            )
             threads.append(thread)
             thread.start()
         rss: list[tuple[float, int]] = []
@@ -272,7 +283,9 @@ def measure_hostile(server: Server) -> dict[str, Any]:
 
 def commit() -> str:
     done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, cwd=ROOT)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain"], capture_output=True, text=True, cwd=ROOT
+    )
     return done.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
@@ -281,22 +294,35 @@ def table(results: dict[str, Any]) -> str:
     rows = [
         ("what", "measured", "target"),
         ("---", "---", "---"),
-        (f"server CPU per edit of {SPEC}, p50 ({u['edits']} edits)", f"{u['cpu_p50_s']:.3f} s", "≤ 0.25 s"),
+        (
+            f"server CPU per edit of {SPEC}, p50 ({u['edits']} edits)",
+            f"{u['cpu_p50_s']:.3f} s",
+            "≤ 0.25 s",
+        ),
         ("server CPU per edit, p95", f"{u['cpu_p95_s']:.3f} s", "≤ 0.5 s"),
         (
             f"{lo['clients']} clients × {lo['seconds']:g} s: requests, failed",
             f"{lo['requests']:,}, {lo['failed']}",
             "0 failed",
         ),
-        ("response time p50 / p99 / max", f"{lo['latency_p50_s']:.3f} / {lo['latency_p99_s']:.3f} / {lo['latency_max_s']:.3f} s", "p99 ≤ 2 s"),
+        (
+            "response time p50 / p99 / max",
+            f"{lo['latency_p50_s']:.3f} / {lo['latency_p99_s']:.3f} / {lo['latency_max_s']:.3f} s",
+            "p99 ≤ 2 s",
+        ),
         (
             "server memory: first tenth, last tenth, peak",
-            f"{lo['rss_first_tenth_kb'] / 1024:.0f} / {lo['rss_last_tenth_kb'] / 1024:.0f} / {lo['rss_peak_kb'] / 1024:.0f} MiB",
+            " / ".join(
+                f"{lo[k] / 1024:.0f}"
+                for k in ("rss_first_tenth_kb", "rss_last_tenth_kb", "rss_peak_kb")
+            )
+            + " MiB",
             "flat",
         ),
         (
             f"hostile texts ({h['texts']}, {h['requests']} requests): 5xx, tracebacks",
-            f"{h['server_errors']}, {h['tracebacks']} (still answering: {'yes' if h['answering_after'] else 'no'})",
+            f"{h['server_errors']}, {h['tracebacks']} "
+            f"(still answering: {'yes' if h['answering_after'] else 'no'})",
             "0, 0, yes",
         ),
     ]
@@ -318,16 +344,22 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--edits 1..5000, --clients 1..100")
 
     update = measure_updates(args.edits)
-    print(f"update: CPU per edit p50 {update['cpu_p50_s']:.3f} s, p95 {update['cpu_p95_s']:.3f} s "
-          f"({update['cpu_p50_s'] / 0.25:.2f} and {update['cpu_p95_s'] / 0.5:.2f} of the targets)")
+    print(
+        f"update: CPU per edit p50 {update['cpu_p50_s']:.3f} s, p95 {update['cpu_p95_s']:.3f} s "
+        f"({update['cpu_p50_s'] / 0.25:.2f} and {update['cpu_p95_s'] / 0.5:.2f} of the targets)"
+    )
     load, server = measure_load(args.clients, args.seconds, args.pause)
     try:
-        print(f"load: {load['requests']} requests, {load['failed']} failed, p99 "
-              f"{load['latency_p99_s']:.3f} s, RSS {load['rss_first_tenth_kb']} -> "
-              f"{load['rss_last_tenth_kb']} kB (peak {load['rss_peak_kb']} kB)")
+        print(
+            f"load: {load['requests']} requests, {load['failed']} failed, p99 "
+            f"{load['latency_p99_s']:.3f} s, RSS {load['rss_first_tenth_kb']} -> "
+            f"{load['rss_last_tenth_kb']} kB (peak {load['rss_peak_kb']} kB)"
+        )
         hostile = measure_hostile(server)
-        print(f"hostile: {hostile['requests']} requests, {hostile['server_errors']} 5xx, "
-              f"{hostile['tracebacks']} tracebacks, answering after: {hostile['answering_after']}")
+        print(
+            f"hostile: {hostile['requests']} requests, {hostile['server_errors']} 5xx, "
+            f"{hostile['tracebacks']} tracebacks, answering after: {hostile['answering_after']}"
+        )
     finally:
         server.stop()
     spec_sha = hashlib.sha256(spec_text().encode()).hexdigest()
@@ -335,7 +367,11 @@ def main(argv: list[str] | None = None) -> int:
         "commit": commit(),
         "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.machine()}",
-        "inputs": {"spec": SPEC, "spec_sha256": spec_sha, **{k: v for k, v in vars(args).items() if k not in ("json", "doc")}},
+        "inputs": {
+            "spec": SPEC,
+            "spec_sha256": spec_sha,
+            **{k: v for k, v in vars(args).items() if k not in ("json", "doc")},
+        },
         "update": update,
         "load": load,
         "hostile": hostile,

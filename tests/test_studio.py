@@ -15,18 +15,18 @@ import pytest
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx2")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from skbuilder.analysis.summary import summarize  # noqa: E402
-from skbuilder.cli import main  # noqa: E402
-from skbuilder.spec import load_spec  # noqa: E402
-from skbuilder.spec.shipped import shipped_spec  # noqa: E402
-from skbuilder.studio import work  # noqa: E402
-from skbuilder.studio.app import Start, make_app  # noqa: E402
-from skbuilder.studio.guard import served_hosts  # noqa: E402
-from skbuilder.studio.limits import DEFAULT_STUDIO_LIMITS, StudioLimits  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
-from tests.hostile_cases import VALID  # noqa: E402
+from skbuilder.analysis.summary import summarize
+from skbuilder.cli import main
+from skbuilder.spec import load_spec
+from skbuilder.spec.shipped import shipped_spec
+from skbuilder.studio import work
+from skbuilder.studio.app import Start, make_app
+from skbuilder.studio.guard import served_hosts
+from skbuilder.studio.limits import DEFAULT_STUDIO_LIMITS, StudioLimits
+from tests.conftest import ROOT
+from tests.hostile_cases import VALID
 
 SKNET101 = shipped_spec("sknet101").read_text()  # type: ignore[union-attr]
 BAD = """name: mine
@@ -64,10 +64,20 @@ def test_start_and_shipped_specs_by_name_only(client: TestClient) -> None:
     assert client.get("/api/start").json() == {"label": "sknet101", "text": SKNET101}
     names = client.get("/api/specs").json()["specs"]
     assert "sknet50" in names and "ablations/k3" in names
-    assert client.get("/api/specs/ablations/k3").json()["text"].startswith(
-        shipped_spec("ablations/k3").read_text()[:20]  # type: ignore[union-attr]
+    assert (
+        client.get("/api/specs/ablations/k3")
+        .json()["text"]
+        .startswith(
+            shipped_spec("ablations/k3").read_text()[:20]  # type: ignore[union-attr]
+        )
     )
-    for named in ("../pyproject", "..%2F..%2Fpyproject", "/etc/passwd", "sknet50.yaml", "specs/sknet50"):
+    for named in (
+        "../pyproject",
+        "..%2F..%2Fpyproject",
+        "/etc/passwd",
+        "sknet50.yaml",
+        "specs/sknet50",
+    ):
         assert client.get(f"/api/specs/{named}").status_code == 404
 
 
@@ -288,7 +298,6 @@ print("torch" in sys.modules)
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "False"
-
 
 
 def test_the_measured_table_is_written_from_its_results() -> None:

@@ -24,6 +24,7 @@ pytest.importorskip("uvicorn")
 webdriver = pytest.importorskip("selenium.webdriver")
 
 from tests.hostile_cases import at  # noqa: E402
+from tools.make_docs import STUDIO_SHOTS  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -89,11 +90,18 @@ def browser(downloads: Path) -> Iterator[Any]:
     os.environ["SE_OFFLINE"] = "true"  # Selenium Manager, if asked at all, fetches nothing
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1500,950", "--force-device-scale-factor=1"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1500,950",
+        "--force-device-scale-factor=1",
+    ):
         options.add_argument(flag)
     options.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
     try:
         chrome = webdriver.Chrome(service=Service(executable_path=driver), options=options)
@@ -224,3 +232,4 @@ def test_a_person_writes_fixes_explores_and_downloads(
     rows = {r.text.split()[0]: r.text for r in css(chrome, "#compare tbody tr")}
     assert rows["conv2"].split()[3] == "0" and rows["conv3"].split()[3].startswith("+")
     assert not [e for e in chrome.get_log("browser") if e["level"] == "SEVERE"]
+    assert {p.stem for p in shots.glob("*.png")} >= set(STUDIO_SHOTS)  # docs/studio.md's

@@ -11,11 +11,11 @@ import pytest
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx2")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from skbuilder.studio.app import Start, make_app  # noqa: E402
-from skbuilder.studio.limits import DEFAULT_STUDIO_LIMITS  # noqa: E402
-from tests.hostile_cases import CASES, SPEC, VALID, Case  # noqa: E402
+from skbuilder.studio.app import Start, make_app
+from skbuilder.studio.limits import DEFAULT_STUDIO_LIMITS
+from tests.hostile_cases import CASES, SPEC, VALID, Case
 
 #: What a page can send is text: the spec's YAML, its numbers and tags, what it echoes back.
 #: (Options, output files and the file system are the command line's, not the page's.)

@@ -121,7 +121,8 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.listen(128)
     except OSError as exc:
         sock.close()
-        raise CLIError(f"cannot listen on {shown(host, 60)}:{port}: {exc.strerror or exc}") from None
+        raise CLIError(
+            f"cannot listen on {shown(host, 60)}:{port}: {exc.strerror or exc}"
+        ) from None
     sock.set_inheritable(True)
     return sock
-

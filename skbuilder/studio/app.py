@@ -92,8 +92,10 @@ def make_app(
 ) -> Guard:
     """The studio as an ASGI application. ``hosts``: the Host headers it answers (None: any,
     for the test client); ``on_startup`` runs once it is serving (opening a browser)."""
-    assets = {name: files("skbuilder.studio").joinpath("assets", name).read_bytes() for name in ASSETS}
-    page = files("skbuilder.studio").joinpath("assets", "index.html").read_bytes()
+    assets = {
+        name: files("skbuilder.studio").joinpath(f"assets/{name}").read_bytes() for name in ASSETS
+    }
+    page = files("skbuilder.studio").joinpath("assets/index.html").read_bytes()
     state: dict[str, anyio.CapacityLimiter] = {}
 
     @asynccontextmanager
@@ -141,7 +143,9 @@ def make_app(
     async def shipped(request: Request) -> Response:
         path = shipped_specs().get(request.path_params["name"])
         if path is None:
-            return _error(404, f"no shipped spec is named {shown(request.path_params['name'], 80)!r}")
+            return _error(
+                404, f"no shipped spec is named {shown(request.path_params['name'], 80)!r}"
+            )
         return JSONResponse({"name": request.path_params["name"], "text": path.read_text("utf-8")})
 
     async def check(request: Request) -> Response:
@@ -161,7 +165,9 @@ def make_app(
             svg = work.draw(asked.text, asked.view(), "svg").decode("utf-8")
             spec = work.loaded_spec(asked.text)
             view = {"level": asked.level, "stage": asked.stage, "block": asked.block}
-            return JSONResponse({"svg": svg, "view": view, "targets": work.targets(spec, asked.view())})
+            return JSONResponse(
+                {"svg": svg, "view": view, "targets": work.targets(spec, asked.view())}
+            )
 
         return await guarded(job)
 
@@ -173,7 +179,9 @@ def make_app(
             data = work.draw(asked.text, asked.view(), asked.format)
             name = _file_name(work.loaded_spec(asked.text).name, asked)
             disposition = f'attachment; filename="{name}"'
-            return Response(data, media_type=MEDIA[asked.format], headers={"content-disposition": disposition})
+            return Response(
+                data, media_type=MEDIA[asked.format], headers={"content-disposition": disposition}
+            )
 
         return await guarded(job)
 

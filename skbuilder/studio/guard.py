@@ -109,7 +109,9 @@ class Guard:
 def _with_headers(send: Send) -> Send:
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
-            raw = [(k, v) for k, v in message.get("headers", []) if k.decode() not in SECURITY_HEADERS]
+            raw = [
+                (k, v) for k, v in message.get("headers", []) if k.decode() not in SECURITY_HEADERS
+            ]
             raw += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
             message = {**message, "headers": raw}
         await send(message)
