@@ -118,10 +118,21 @@ def test_extends_resolves_shipped_names_and_reads_no_other_file(
         assert [p["path"] for p in got["problems"]] == ["spec.extends"], got["problems"]
 
 
+def test_every_shipped_spec_loads_as_opened_from_the_menu(client: TestClient) -> None:
+    """A shipped spec's ``extends: ../sknet50.yaml`` resolves beside it, as when it is loaded."""
+    for name in client.get("/api/specs").json()["specs"]:
+        text = client.get(f"/api/specs/{name}").json()["text"]
+        got = post(client, "/api/check", {"text": text, "shipped": name}).json()
+        assert got["ok"], (name, got["problems"][:2])
+        assert got["summary"]["params"] == summarize(load_spec(name)).params
+    unknown = post(client, "/api/check", {"text": VALID, "shipped": "../etc"})
+    assert unknown.status_code == 422 and "no shipped spec" in unknown.json()["error"]
+
+
 def test_compare_against_the_pinned_version_per_stage(client: TestClient) -> None:
     deeper = SKNET101.replace("depth: 23", "depth: 8")
     got = post(client, "/api/check", {"text": deeper, "pinned": SKNET101}).json()
-    before, after = summarize(load_spec("sknet101")), work.load_text(deeper).summary
+    before, after = summarize(load_spec("sknet101")), work.load_text(work.Draft(deeper)).summary
     assert after is not None
     rows = {r["part"]: r for r in got["compare"]["rows"]}
     for old, new in zip(before.rows, after.rows):
@@ -317,3 +328,62 @@ def test_the_measured_table_is_written_from_its_results() -> None:
     assert results["load"]["failed"] == 0 and results["load"]["latency_p99_s"] <= 2
     hostile = results["hostile"]
     assert hostile["server_errors"] == hostile["tracebacks"] == 0 and hostile["answering_after"]
+
+
+def test_skbuilder_serve_answers_on_loopback_and_stops_quietly(tmp_path: Path) -> None:
+    """The command itself: uvicorn on the socket it bound, the spec file it was given, the Host
+    check on a real connection, and Ctrl+C ending it without a traceback."""
+    import http.client
+    import os
+    import signal
+
+    spec = tmp_path / "mine.yaml"
+    spec.write_text(VALID)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "skbuilder", "serve", str(spec), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert found, line
+        conn = http.client.HTTPConnection("127.0.0.1", int(found.group(1)), timeout=20)
+        conn.request("GET", "/api/start")
+        assert json.loads(conn.getresponse().read())["text"] == VALID
+        conn.request("GET", "/", headers={"Host": "rebound.example"})
+        assert conn.getresponse().status == 421
+        conn.close()
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, err = server.communicate(timeout=20)
+    assert server.returncode in (0, 130) and "Traceback" not in err, err
+
+
+def test_open_asks_the_browser_once_and_survives_its_failure(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+    import webbrowser
+
+    from skbuilder.studio import server
+
+    asked: list[str] = []
+
+    def failing(url: str) -> bool:
+        asked.append(url)
+        raise webbrowser.Error("no runnable browser")
+
+    monkeypatch.setattr(webbrowser, "open", failing)
+    server.open_browser("http://127.0.0.1:1/")
+    for _ in range(100):
+        if "did not start" in capsys.readouterr().out:
+            break
+        time.sleep(0.02)
+    else:
+        raise AssertionError("the failure was not reported")
+    assert asked == ["http://127.0.0.1:1/"]

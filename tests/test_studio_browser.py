@@ -1,7 +1,7 @@
 """The spec studio as a person uses it, in a real headless Chromium (the system's, driven by
 Selenium with the system's chromedriver; nothing is downloaded): type a spec, see the problem
-marked on its line, fix it, open a stage and an SK unit from the diagram and come back, pin a
-version and compare, download the SVG.
+marked on its line, fix it, open a stage and an SK unit from the diagram and come back, download
+the SVG, pin a version and compare, open a shipped spec from the menu.
 
 Each step's screenshot goes to a temporary folder, or to ``SKBUILDER_STUDIO_SHOTS`` when set
 (``docs/studio`` for the pictures of docs/studio.md). Skipped where no browser can be had:
@@ -125,7 +125,11 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def wait_for(chrome: Any, test: Any, what: str) -> Any:
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(chrome, WAIT_S, poll_frequency=0.1).until(
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    return WebDriverWait(
+        chrome, WAIT_S, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]
+    ).until(
         lambda d: test(d), message=f"waited {WAIT_S} s for {what}"
     )
 
@@ -134,6 +138,12 @@ def css(chrome: Any, selector: str) -> list[Any]:
     from selenium.webdriver.common.by import By
 
     return chrome.find_elements(By.CSS_SELECTOR, selector)
+
+
+def compare_rows(chrome: Any) -> list[str]:
+    """The comparison's rows as text, read at once (the page replaces them as it updates)."""
+    script = "return [...document.querySelectorAll('#compare tbody tr')].map(r => r.innerText)"
+    return list(chrome.execute_script(script))
 
 
 def trail(chrome: Any) -> str:
@@ -222,14 +232,19 @@ def test_a_person_writes_fixes_explores_and_downloads(
     editor.send_keys("8")
     wait_for(
         chrome,
-        lambda d: any(
-            r.text.startswith("conv3") and "+" in r.text for r in css(d, "#compare tbody tr")
-        ),
+        lambda d: any(r.startswith("conv3") and "+" in r for r in compare_rows(d)),
         "the change of conv3",
     )
     chrome.execute_script("document.getElementById('compare-box').scrollIntoView()")
     chrome.save_screenshot(str(shots / "6-compare.png"))
-    rows = {r.text.split()[0]: r.text for r in css(chrome, "#compare tbody tr")}
+    rows = {r.split()[0]: r for r in compare_rows(chrome)}
     assert rows["conv2"].split()[3] == "0" and rows["conv3"].split()[3].startswith("+")
+
+    # a shipped spec from the menu, which extends another (`extends: ../sknet50.yaml`)
+    from selenium.webdriver.support.ui import Select
+
+    Select(css(chrome, "#picker")[0]).select_by_value("ablations/k3")
+    wait_for(chrome, lambda d: css(d, "#total-name")[0].text == "k3", "the shipped spec")
+    assert css(chrome, "#problems li.fine")
     assert not [e for e in chrome.get_log("browser") if e["level"] == "SEVERE"]
     assert {p.stem for p in shots.glob("*.png")} >= set(STUDIO_SHOTS)  # docs/studio.md's

@@ -41,18 +41,28 @@ ASSETS = {
 }
 MEDIA = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 Text = Annotated[str, Field(max_length=DEFAULT_STUDIO_LIMITS.max_text)]
+ShippedName = Annotated[str, Field(max_length=200)]
 StageName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 
 
 class CheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     text: Text
+    shipped: ShippedName | None = None  # the shipped spec the text was opened from
     pinned: Text | None = None
+    pinned_shipped: ShippedName | None = None
+
+    def draft(self) -> work.Draft:
+        return work.Draft(self.text, self.shipped)
+
+    def pinned_draft(self) -> work.Draft | None:
+        return None if self.pinned is None else work.Draft(self.pinned, self.pinned_shipped)
 
 
 class DiagramRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     text: Text
+    shipped: ShippedName | None = None
     level: Literal["network", "stage", "block"] = "network"
     stage: StageName | None = None
     block: int = Field(0, ge=0, le=1023)
@@ -60,6 +70,9 @@ class DiagramRequest(BaseModel):
 
     def view(self) -> work.View:
         return work.View(self.level, self.stage, self.block)
+
+    def draft(self) -> work.Draft:
+        return work.Draft(self.text, self.shipped)
 
 
 @dataclass(frozen=True)
@@ -153,7 +166,7 @@ def make_app(
 
         def job() -> Response:
             asked = _parsed(CheckRequest, body)
-            return JSONResponse(work.check(asked.text, asked.pinned))
+            return JSONResponse(work.check(asked.draft(), asked.pinned_draft()))
 
         return await guarded(job)
 
@@ -162,8 +175,8 @@ def make_app(
 
         def job() -> Response:
             asked = _parsed(DiagramRequest, body)
-            svg = work.draw(asked.text, asked.view(), "svg").decode("utf-8")
-            spec = work.loaded_spec(asked.text)
+            svg = work.draw(asked.draft(), asked.view(), "svg").decode("utf-8")
+            spec = work.loaded_spec(asked.draft())
             view = {"level": asked.level, "stage": asked.stage, "block": asked.block}
             return JSONResponse(
                 {"svg": svg, "view": view, "targets": work.targets(spec, asked.view())}
@@ -176,8 +189,8 @@ def make_app(
 
         def job() -> Response:
             asked = _parsed(DiagramRequest, body)
-            data = work.draw(asked.text, asked.view(), asked.format)
-            name = _file_name(work.loaded_spec(asked.text).name, asked)
+            data = work.draw(asked.draft(), asked.view(), asked.format)
+            name = _file_name(work.loaded_spec(asked.draft()).name, asked)
             disposition = f'attachment; filename="{name}"'
             return Response(
                 data, media_type=MEDIA[asked.format], headers={"content-disposition": disposition}

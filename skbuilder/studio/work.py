@@ -16,11 +16,11 @@ from typing import Any
 
 from skbuilder.analysis.summary import Row, Summary, summarize
 from skbuilder.render.choices import LEVELS
-from skbuilder.spec.errors import SpecError, SpecIssue, issue_json
+from skbuilder.spec.errors import SpecError, SpecIssue, issue_json, shown
 from skbuilder.spec.limits import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS
 from skbuilder.spec.loader import parse_spec
 from skbuilder.spec.schema import NetworkSpec
-from skbuilder.spec.shipped import shipped_dir
+from skbuilder.spec.shipped import shipped_dir, shipped_specs
 from skbuilder.studio.limits import DEFAULT_STUDIO_LIMITS
 from skbuilder.text import human
 
@@ -52,22 +52,42 @@ class Loaded:
     summary: Summary | None = None
 
 
+@dataclass(frozen=True)
+class Draft:
+    """The editor's text, and the shipped spec it was opened from (if any): its ``extends:``
+    are resolved from that spec's folder, as they are when the file is loaded."""
+
+    text: str
+    shipped: str | None = None
+
+
 @functools.cache
-def _extends_root() -> Path:
-    """Where ``extends:`` of the page's text is resolved: the shipped specs' folder, so that
-    only shipped names (and files among them) can be extended; an empty folder of its own
-    where the package is not on a file system."""
+def _shipped_root() -> Path:
+    """The shipped specs' folder; an empty folder of its own where the package is not on a
+    file system."""
     return shipped_dir() or Path(tempfile.mkdtemp(prefix="skbuilder-studio-"))
 
 
+def extends_dir(shipped: str | None) -> Path:
+    """Where ``extends:`` of a draft is resolved: the folder of the shipped spec it was opened
+    from, else the shipped specs' folder. Either way only shipped names and files among the
+    shipped specs can be extended (the loader keeps a shipped spec's bases within them)."""
+    if shipped is None:
+        return _shipped_root()
+    path = shipped_specs().get(shipped)
+    if path is None:
+        raise Refused(f"no shipped spec is named {shown(shipped, 80)!r}")
+    return path.parent
+
+
 @functools.lru_cache(maxsize=CACHE)
-def load_text(text: str) -> Loaded:
-    """The text as a spec within the command line's default size budget, and its summary."""
+def load_text(draft: Draft) -> Loaded:
+    """The draft as a spec within the command line's default size budget, and its summary."""
     try:
         spec = parse_spec(
-            text,
+            draft.text,
             SOURCE,
-            base_dir=_extends_root(),
+            base_dir=extends_dir(draft.shipped),
             max_params=DEFAULT_MAX_PARAMS,
             max_macs=DEFAULT_MAX_MACS,
         )
@@ -76,9 +96,9 @@ def load_text(text: str) -> Loaded:
     return Loaded(spec, (), summarize(spec))
 
 
-def loaded_spec(text: str) -> NetworkSpec:
-    """The spec of ``text``; SpecProblems when it does not load."""
-    loaded = load_text(text)
+def loaded_spec(draft: Draft) -> NetworkSpec:
+    """The spec of ``draft``; SpecProblems when it does not load."""
+    loaded = load_text(draft)
     if loaded.spec is None:
         raise SpecProblems(loaded.problems)
     return loaded.spec
@@ -87,10 +107,10 @@ def loaded_spec(text: str) -> NetworkSpec:
 # -- the check: problems, summary, comparison -----------------------------------------------
 
 
-def check(text: str, pinned: str | None = None) -> dict[str, Any]:
+def check(draft: Draft, pinned: Draft | None = None) -> dict[str, Any]:
     """Everything the page shows beside the diagram: problems, stages, summary and, when a
     version is pinned, the cost of each part before and after."""
-    loaded = load_text(text)
+    loaded = load_text(draft)
     result: dict[str, Any] = {
         "ok": loaded.spec is not None,
         "problems": [issue_json(issue) for issue in loaded.problems],
@@ -203,14 +223,14 @@ def diagram_graph(spec: NetworkSpec, view: View) -> Any:
 
 
 @functools.lru_cache(maxsize=CACHE)
-def draw(text: str, view: View, fmt: str = "svg") -> bytes:
-    """The diagram of ``text`` at ``view`` as ``fmt`` bytes, laid out within the time bound."""
+def draw(draft: Draft, view: View, fmt: str = "svg") -> bytes:
+    """The diagram of ``draft`` at ``view`` as ``fmt`` bytes, laid out within the time bound."""
     from skbuilder.render import DiagramError, find_renderer, render
     from skbuilder.render.choices import FORMATS
 
     if fmt not in DOWNLOAD_FORMATS:
         raise Refused(f"unknown format {fmt!r}: use one of {', '.join(DOWNLOAD_FORMATS)}")
-    graph = diagram_graph(loaded_spec(text), view)
+    graph = diagram_graph(loaded_spec(draft), view)
     renderer = find_renderer()
     if fmt == "pdf" and ("pdf" not in FORMATS or renderer is None or renderer.name != "dot"):
         raise Refused(

@@ -9,8 +9,9 @@ const $ = (id) => document.getElementById(id);
 const state = {
   view: { level: "network", stage: null, block: 0 },
   history: [],
-  pinned: null, // {label, text}
-  lastGood: null, // text of the last spec that loaded
+  pinned: null, // {label, text, shipped}
+  shipped: null, // the shipped spec the text was opened from: its extends: resolve beside it
+  lastGood: null, // the last draft that loaded: {text, shipped}
   seq: 0,
   timer: null,
   problems: [],
@@ -261,9 +262,9 @@ function insertSvg(svgText, targets) {
   }
 }
 
-async function drawDiagram(text) {
+async function drawDiagram(draft) {
   const seq = state.seq;
-  const response = await post("/api/diagram", { text, ...state.view });
+  const response = await post("/api/diagram", { ...draft, ...state.view });
   const data = await answer(response);
   if (seq !== state.seq) return;
   if (!response.ok) {
@@ -287,7 +288,12 @@ async function update() {
   const started = performance.now();
   let response;
   try {
-    response = await post("/api/check", { text, pinned: state.pinned ? state.pinned.text : null });
+    response = await post("/api/check", {
+      text,
+      shipped: state.shipped,
+      pinned: state.pinned ? state.pinned.text : null,
+      pinned_shipped: state.pinned ? state.pinned.shipped : null,
+    });
   } catch (err) {
     say("the studio server does not answer", true);
     return;
@@ -308,7 +314,7 @@ async function update() {
     $("diagram-note").textContent = "";
     return;
   }
-  state.lastGood = text;
+  state.lastGood = { text, shipped: state.shipped };
   showSummary(data.summary);
   showCompare(data.compare);
   const v = state.view;
@@ -317,7 +323,7 @@ async function update() {
     state.view = { level: "network", stage: null, block: 0 };
     setTrail();
   }
-  await drawDiagram(text);
+  await drawDiagram(state.lastGood);
   if (seq === state.seq) say(`checked in ${Math.round(performance.now() - started)} ms`);
 }
 
@@ -327,7 +333,8 @@ function scheduleUpdate() {
   state.timer = setTimeout(update, DEBOUNCE_MS);
 }
 
-function setText(text) {
+function setText(text, shipped) {
+  state.shipped = shipped;
   $("yaml").value = text;
   $("yaml").scrollTop = 0;
   state.history = [];
@@ -357,7 +364,7 @@ async function download(format) {
     return;
   }
   say(`drawing ${format.toUpperCase()}…`);
-  const response = await post("/api/download", { text: state.lastGood, ...state.view, format });
+  const response = await post("/api/download", { ...state.lastGood, ...state.view, format });
   if (!response.ok) {
     const data = await answer(response);
     say(data.error || `the server answered ${response.status}`, true);
@@ -370,7 +377,11 @@ async function download(format) {
 }
 
 function pin() {
-  state.pinned = { label: `${specName()} at ${new Date().toLocaleTimeString()}`, text: $("yaml").value };
+  state.pinned = {
+    label: `${specName()} at ${new Date().toLocaleTimeString()}`,
+    text: $("yaml").value,
+    shipped: state.shipped,
+  };
   try {
     localStorage.setItem(PINNED_KEY, JSON.stringify(state.pinned));
   } catch (err) { /* storage may be off: the pin lasts until the page is closed */ }
@@ -391,7 +402,7 @@ async function openShipped(name) {
     say(data.error || "that spec could not be opened", true);
     return;
   }
-  setText(data.text);
+  setText(data.text, name);
 }
 
 async function start() {
@@ -427,7 +438,7 @@ async function start() {
   for (const name of names.specs || []) picker.append(el("option", { value: name }, name));
   picker.addEventListener("change", () => {
     if (picker.value) openShipped(picker.value);
-    else setText(first.text);
+    else setText(first.text, null);
   });
   try {
     state.pinned = JSON.parse(localStorage.getItem(PINNED_KEY) || "null");
@@ -435,7 +446,7 @@ async function start() {
     state.pinned = null;
   }
   setTrail();
-  setText(first.text || "");
+  setText(first.text || "", null);
 }
 
 document.addEventListener("DOMContentLoaded", start);
