@@ -123,15 +123,12 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def wait_for(chrome: Any, test: Any, what: str) -> Any:
-    from selenium.webdriver.support.ui import WebDriverWait
-
     from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(
         chrome, WAIT_S, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]
-    ).until(
-        lambda d: test(d), message=f"waited {WAIT_S} s for {what}"
-    )
+    ).until(lambda d: test(d), message=f"waited {WAIT_S} s for {what}")
 
 
 def css(chrome: Any, selector: str) -> list[Any]:
