@@ -61,7 +61,8 @@ def test_the_page_and_its_assets_come_from_the_package(client: TestClient) -> No
 
 
 def test_start_and_shipped_specs_by_name_only(client: TestClient) -> None:
-    assert client.get("/api/start").json() == {"label": "sknet101", "text": SKNET101}
+    started = {"label": "sknet101", "text": SKNET101, "source": work.SOURCE}
+    assert client.get("/api/start").json() == started
     names = client.get("/api/specs").json()["specs"]
     assert "sknet50" in names and "ablations/k3" in names
     assert (

@@ -148,7 +148,7 @@ def make_app(
         return Response(assets[name], media_type=ASSETS[name])
 
     async def started(request: Request) -> Response:
-        return JSONResponse({"label": start.label, "text": start.text})
+        return JSONResponse({"label": start.label, "text": start.text, "source": work.SOURCE})
 
     async def specs(request: Request) -> Response:
         return JSONResponse({"specs": list(shipped_specs())})

@@ -15,6 +15,7 @@ const state = {
   seq: 0,
   timer: null,
   problems: [],
+  source: null, // the file name the server gives the editor's text in problems
 };
 
 // -- small helpers ------------------------------------------------------------------------
@@ -74,7 +75,8 @@ function paintEditor() {
   const rows = text.split("\n");
   const byLine = new Map();
   for (const p of state.problems) {
-    if (p.line && p.line <= rows.length) {
+    // a problem in a spec this one extends has its place in that file, not in the editor
+    if (p.file === state.source && p.line && p.line <= rows.length) {
       if (!byLine.has(p.line)) byLine.set(p.line, []);
       byLine.get(p.line).push(p);
     }
@@ -148,7 +150,7 @@ function showProblems(problems) {
       ` ${p.path}: ${p.message}`,
     );
     if (p.hint) item.append(el("span", { class: "hint" }, `; ${p.hint}`));
-    if (p.line && p.file === "editor") item.addEventListener("click", () => goTo(p.line, p.column));
+    if (p.line && p.file === state.source) item.addEventListener("click", () => goTo(p.line, p.column));
     list.append(item);
   }
   paintEditor();
@@ -433,6 +435,7 @@ async function start() {
     fetch("/api/start").then(answer),
     fetch("/api/specs").then(answer),
   ]);
+  state.source = first.source;
   const picker = $("picker");
   picker.append(el("option", { value: "" }, `${first.label} (as started)`));
   for (const name of names.specs || []) picker.append(el("option", { value: name }, name));
