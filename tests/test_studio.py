@@ -163,6 +163,8 @@ def test_diagram_clicks_open_the_stage_and_the_block(client: TestClient) -> None
     stage = post(client, "/api/diagram", {"text": SKNET101, "level": "stage", "stage": "conv4"})
     blocks = {t: v for t, v in stage.json()["targets"].items() if t in _titles(stage.json()["svg"])}
     assert sorted(v["block"] for v in blocks.values()) == [0, 22]  # first and last drawn
+    first = post(client, "/api/diagram", {"text": SKNET101, "level": "stage"}).json()["targets"]
+    assert {v["stage"] for v in first.values()} == {"conv2"}  # the first SK stage by default
     block = post(
         client, "/api/diagram", {"text": SKNET101, "level": "block", "stage": "conv4", "block": 22}
     )

@@ -255,8 +255,10 @@ def targets(spec: NetworkSpec, view: View) -> dict[str, dict[str, Any]]:
             found[f"cluster_stage_{name}"] = stage
             found[f"{name}_rest"] = stage
             found[f"{name}_first"] = {"level": "block", "stage": name, "block": 0}
-    elif view.level == "stage" and view.stage in names:
-        depth = spec.stages[names.index(view.stage)].depth
-        for index in range(depth):
-            found[f"cluster_block{index}"] = {"level": "block", "stage": view.stage, "block": index}
+    elif view.level == "stage":
+        from skbuilder.render import resolve_stage
+
+        i = resolve_stage(spec, view.stage)  # the first SK stage when none is named
+        for index in range(spec.stages[i].depth):
+            found[f"cluster_block{index}"] = {"level": "block", "stage": names[i], "block": index}
     return found
