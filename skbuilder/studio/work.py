@@ -28,6 +28,10 @@ from skbuilder.text import human
 SOURCE = "editor"
 #: Diagram formats the page can download; PDF needs the system Graphviz ``dot``.
 DOWNLOAD_FORMATS = ("svg", "png", "pdf")
+NO_PDF = (
+    "PDF needs the Graphviz `dot` program, which is not installed here (install the system "
+    "package graphviz); SVG and PNG work without it"
+)
 CACHE = DEFAULT_STUDIO_LIMITS.cache_entries
 
 
@@ -232,14 +236,13 @@ def draw(draft: Draft, view: View, fmt: str = "svg") -> bytes:
         raise Refused(f"unknown format {fmt!r}: use one of {', '.join(DOWNLOAD_FORMATS)}")
     graph = diagram_graph(loaded_spec(draft), view)
     renderer = find_renderer()
-    if fmt == "pdf" and ("pdf" not in FORMATS or renderer is None or renderer.name != "dot"):
-        raise Refused(
-            "PDF needs the Graphviz `dot` program, which is not installed here (install the "
-            "system package graphviz); SVG and PNG work without it"
-        )
+    if fmt == "pdf" and "pdf" not in FORMATS:
+        raise Refused(NO_PDF)
     try:
         return render(graph, fmt, renderer, timeout=DEFAULT_STUDIO_LIMITS.render_seconds)
     except DiagramError as exc:
+        if fmt == "pdf" and (renderer is None or renderer.name != "dot"):
+            raise Refused(NO_PDF) from None
         raise Refused(str(exc)) from None
 
 
