@@ -7,6 +7,7 @@ Run from the repository root:
 
 Three parts, each bounded, on loopback addresses only:
 
+- largest: the CPU of the check and of two diagrams of the largest spec the schema allows.
 - update: ``--edits`` scripted edits of SKNet-101, each a spec not seen before (so no cache
   helps), sent in-process through the application (Starlette's test client) as the page sends
   them: one check (validate + summary) and one diagram (drawn and rendered to SVG). The server's
@@ -115,6 +116,36 @@ def measure_updates(n: int) -> dict[str, Any]:
         "wall_p50_s": percentile(wall, 50),
         "wall_p95_s": percentile(wall, 95),
     }
+
+
+def largest_text() -> str:
+    """The largest network the schema allows: 64 stages of 1,024 blocks."""
+    stages = "\n".join(
+        f"  - {{name: s{i}, depth: 1024, mid_width: 64, out_width: 64, stride: 1}}"
+        for i in range(64)
+    )
+    return f"name: largest\ninput: {{image_size: 64}}\nsk: {{G: 32}}\nstages:\n{stages}\n"
+
+
+def measure_largest() -> dict[str, Any]:
+    """Server CPU (with the renderer's) of the largest spec: its check, its network diagram, and
+    one of its stages."""
+    from starlette.testclient import TestClient
+
+    from skbuilder.studio.app import Start, make_app
+
+    text, headers, out = largest_text(), {"content-type": "application/json"}, {}
+    with TestClient(make_app(Start("largest", text))) as client:
+        for key, path, body in [
+            ("check_cpu_s", "/api/check", {"text": text}),
+            ("network_cpu_s", "/api/diagram", {"text": text}),
+            ("stage_cpu_s", "/api/diagram", {"text": text, "level": "stage", "stage": "s63"}),
+        ]:
+            began, began_children = time.process_time(), children_cpu()
+            answer = client.post(path, content=json.dumps(body), headers=headers)
+            assert answer.status_code == 200, answer.text[:200]
+            out[key] = time.process_time() - began + children_cpu() - began_children
+    return out
 
 
 # -- load: a real server, many clients --------------------------------------------------------
@@ -290,7 +321,7 @@ def commit() -> str:
 
 
 def table(results: dict[str, Any]) -> str:
-    u, lo, h = results["update"], results["load"], results["hostile"]
+    u, lo, h, big = results["update"], results["load"], results["hostile"], results["largest"]
     rows = [
         ("what", "measured", "target"),
         ("---", "---", "---"),
@@ -300,6 +331,11 @@ def table(results: dict[str, Any]) -> str:
             "≤ 0.25 s",
         ),
         ("server CPU per edit, p95", f"{u['cpu_p95_s']:.3f} s", "≤ 0.5 s"),
+        (
+            "largest spec allowed (64 stages × 1,024 blocks): CPU of check, network, a stage",
+            f"{big['check_cpu_s']:.2f} / {big['network_cpu_s']:.2f} / {big['stage_cpu_s']:.2f} s",
+            "bounded",
+        ),
         (
             f"{lo['clients']} clients × {lo['seconds']:g} s: requests, failed",
             f"{lo['requests']:,}, {lo['failed']}",
@@ -348,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         f"update: CPU per edit p50 {update['cpu_p50_s']:.3f} s, p95 {update['cpu_p95_s']:.3f} s "
         f"({update['cpu_p50_s'] / 0.25:.2f} and {update['cpu_p95_s'] / 0.5:.2f} of the targets)"
     )
+    largest = measure_largest()
+    print("largest spec: CPU " + ", ".join(f"{k} {v:.2f} s" for k, v in largest.items()))
     load, server = measure_load(args.clients, args.seconds, args.pause)
     try:
         print(
@@ -373,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             **{k: v for k, v in vars(args).items() if k not in ("json", "doc")},
         },
         "update": update,
+        "largest": largest,
         "load": load,
         "hostile": hostile,
     }
