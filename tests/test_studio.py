@@ -329,6 +329,7 @@ def test_the_measured_table_is_written_from_its_results() -> None:
     assert results["inputs"]["edits"] >= 200 and results["inputs"]["clients"] >= 20
     assert results["update"]["cpu_p50_s"] <= 0.25 and results["update"]["cpu_p95_s"] <= 0.5
     assert results["load"]["failed"] == 0 and results["load"]["latency_p99_s"] <= 2
+    assert max(results["largest"].values()) < DEFAULT_STUDIO_LIMITS.request_seconds
     hostile = results["hostile"]
     assert hostile["server_errors"] == hostile["tracebacks"] == 0 and hostile["answering_after"]
 
