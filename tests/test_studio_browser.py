@@ -87,7 +87,6 @@ def browser(downloads: Path) -> Iterator[Any]:
     from selenium.webdriver.chrome.service import Service
 
     binary, driver = _browser()
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager, if asked at all, fetches nothing
     options = webdriver.ChromeOptions()
     options.binary_location = binary
     for flag in (
@@ -103,10 +102,12 @@ def browser(downloads: Path) -> Iterator[Any]:
         "prefs",
         {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
-    try:
-        chrome = webdriver.Chrome(service=Service(executable_path=driver), options=options)
-    except WebDriverException as exc:
-        pytest.skip(f"Chromium did not start: {str(exc).splitlines()[0][:200]}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SE_OFFLINE", "true")  # Selenium Manager, if asked at all, fetches nothing
+        try:
+            chrome = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+        except WebDriverException as exc:
+            pytest.skip(f"Chromium did not start: {str(exc).splitlines()[0][:200]}")
     chrome.execute_cdp_cmd(
         "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
     )
