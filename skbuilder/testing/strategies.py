@@ -355,8 +355,16 @@ def network_spec_dicts(
         if draw(st.booleans()):
             data["head"]["conv"] = draw(st.integers(max(1, min_width), max(1, max_width)))
     if draw(st.booleans()):
-        data["zero_init_last"] = draw(st.booleans())
+        # true only where some block has a residual branch: the spec refuses it otherwise
+        data["zero_init_last"] = draw(st.booleans()) and _has_residual(data)
     return data
+
+
+def _has_residual(data: dict[str, Any]) -> bool:
+    try:
+        return spec_from_dict(data).has_residual()
+    except SpecError:  # the drawing has another problem: the caller's check reports it
+        return True
 
 
 _stage_order = tuple(StageSpec.model_fields)
