@@ -1,15 +1,15 @@
 """The network as a backbone: per-stage feature maps, with their channels and strides from the spec.
 
 Feature index 0 is the stem's output, index i (1..n) stage i's; ``reduction`` is the product of
-the strides up to that point. Every stride-2 layer here maps a size s to ceil(s / 2), so a map of
-reduction R on an input of side S has side ceil(S / R).
+the strides up to that point. A map's side for a given input is the analytic walk's
+(``skbuilder.spec.walk``): ceil(S / R) for a map of reduction R on an input of side S, except
+after a stem max-pool that pads or rounds otherwise (the Caffe window).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from skbuilder.nn.builder import build_model
 from skbuilder.nn.model import SKNet
 from skbuilder.spec import NetworkSpec, load_spec
+from skbuilder.spec.walk import walk
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,13 @@ class FeatureInfo:
     module: str  # the module path in the built model: "stem", "stages.0", ...
     channels: int
     reduction: int  # input side / feature side (the total stride)
+    spec: NetworkSpec = field(repr=False, compare=False)
 
     def size(self, image_size: int) -> int:
         """Side of this feature map for a square input of side ``image_size``."""
-        return math.ceil(image_size / self.reduction)
+        net = walk(self.spec, image_size)
+        shape = net.stem_out if self.index == 0 else net.stages[self.index - 1].y
+        return shape.h
 
     def as_dict(self) -> dict[str, int | str]:
         return {
@@ -46,11 +50,12 @@ class FeatureInfo:
 
 def feature_info(spec: NetworkSpec) -> list[FeatureInfo]:
     """Every feature map of the network ``spec`` describes: the stem's, then each stage's."""
-    reduction = spec.stem.stride * (2 if spec.stem.pool else 1)
-    info = [FeatureInfo(0, "stem", "stem", spec.stem.width, reduction)]
+    window = spec.stem.window
+    reduction = spec.stem.stride * (window.stride if window is not None else 1)
+    info = [FeatureInfo(0, "stem", "stem", spec.stem.width, reduction, spec)]
     for i, (name, stage) in enumerate(zip(spec.stage_names(), spec.stages)):
         reduction *= stage.stride
-        info.append(FeatureInfo(i + 1, name, f"stages.{i}", stage.out_width, reduction))
+        info.append(FeatureInfo(i + 1, name, f"stages.{i}", stage.out_width, reduction, spec))
     return info
 
 
