@@ -73,7 +73,7 @@ def measure(pairing: Pairing, sizes: tuple[int, ...], *, batch: int = 2) -> list
     theirs = randomise(reference_model(pairing))
     ours = build_model(pairing.spec, max_params=None, max_macs=None).eval()
     IMPORTERS[pairing.library](ours, theirs.state_dict())
-    counts = (sum(p.numel() for p in theirs.parameters()), sum(p.numel() for p in ours.parameters()))
+    counts = (_count(theirs), _count(ours))
     generator = torch.Generator().manual_seed(1)
     rows = []
     for size in sizes:
@@ -83,3 +83,7 @@ def measure(pairing: Pairing, sizes: tuple[int, ...], *, batch: int = 2) -> list
             diff = (ours(x) - expected).abs().max().item()
         rows.append(Parity(pairing, size, *counts, expected.abs().max().item(), diff))
     return rows
+
+
+def _count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

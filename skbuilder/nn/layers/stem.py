@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from torch import Tensor, nn
 
 from skbuilder.blocks.ops.base import Layers
+from skbuilder.nn.layers.conv_bn_act import ConvBnAct
 
 if TYPE_CHECKING:
     from skbuilder.blocks.ops.stem import Stem as StemOp
@@ -17,7 +18,7 @@ class Stem(nn.Module):
 
     def __init__(self, op: StemOp, layers: Layers = Layers()) -> None:
         super().__init__()
-        self.convs = nn.Sequential(*(conv.module(layers) for conv in op.convs()))
+        self.convs = nn.Sequential(*(ConvBnAct.of(conv, layers) for conv in op.convs()))
         window = op.window
         self.pool: nn.Module = (
             nn.MaxPool2d(window.kernel, window.stride, window.padding, ceil_mode=window.ceil_mode)
