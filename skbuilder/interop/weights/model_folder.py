@@ -21,7 +21,7 @@ from skbuilder import __version__
 from skbuilder.atomic_write import OutputFileError
 from skbuilder.blocks.registry import get_block, load_plugin, source_module
 from skbuilder.input_file import reason
-from skbuilder.interop.weights.errors import WeightImportError
+from skbuilder.interop.weights.errors import WeightFileError, WeightImportError
 from skbuilder.interop.weights.files import load_state_dict_file, save_state_dict_file
 from skbuilder.interop.weights.load import load_weights
 from skbuilder.nn.builder import build_model
@@ -93,9 +93,10 @@ def load_folder_weights(model: nn.Module, folder: str | Path) -> None:
     """Copy the weights saved in ``folder`` into ``model`` (built from the folder's spec, maybe
     with overrides that keep the weights' shapes), all or nothing."""
     path = Path(folder) / WEIGHTS_NAME
-    state = load_state_dict_file(path)
     try:
-        load_weights(model, state)
+        load_weights(model, load_state_dict_file(path))
+    except WeightFileError as exc:
+        raise ModelFolderError(str(exc)) from None
     except WeightImportError as exc:
         raise ModelFolderError(f"{path}: {exc}") from None
 
