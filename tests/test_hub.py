@@ -22,7 +22,7 @@ def test_num_classes_and_dropout_replace_the_heads_and_the_spec_says_so() -> Non
     assert summarize(model.spec).params == params
     features = build_model(tiny_spec(), num_classes=0).eval()
     assert features(torch.randn(2, 3, 32, 32)).shape == (2, 32)
-    with pytest.raises(SpecError, match="head.num_classes"):
+    with pytest.raises(SpecError, match=r"head\.num_classes"):
         build_model(tiny_spec(), num_classes=-1)
 
 

@@ -140,7 +140,7 @@ def test_weights_that_do_not_fit_are_refused_and_named(tmp_path) -> None:
     data = json.loads((folder / CONFIG_NAME).read_text())
     data["spec"]["head"]["num_classes"] = 4
     (folder / CONFIG_NAME).write_text(json.dumps(data))
-    with pytest.raises(ModelFolderError, match="head.fc.weight: model") as info:
+    with pytest.raises(ModelFolderError, match=r"head\.fc\.weight: model") as info:
         load_model(folder)
     assert WEIGHTS_NAME in str(info.value)
 
