@@ -323,6 +323,7 @@ def load_weights_from_args(model: nn.Module, args: argparse.Namespace) -> str | 
 
     try:
         if not path:
+            assert folder is not None
             load_folder_weights(model, folder)
             return Path(folder).name
         state = load_state_dict_file(path)

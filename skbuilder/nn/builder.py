@@ -40,7 +40,11 @@ def build_model(
     without storage or initial values: their parameter count and shapes at no memory cost."""
     # a spec read here is checked against the budget as it is read (a refusal points into it)
     loaded = not isinstance(spec, NetworkSpec)
-    read = load_spec(spec, max_params=max_params, max_macs=max_macs) if loaded else spec
+    read = (
+        spec
+        if isinstance(spec, NetworkSpec)
+        else load_spec(spec, max_params=max_params, max_macs=max_macs)
+    )
     spec = with_head(read, num_classes=num_classes, dropout=dropout)
     if not loaded or spec is not read:
         check_budget(spec, max_params=max_params, max_macs=max_macs)

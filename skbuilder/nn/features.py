@@ -83,7 +83,7 @@ def pooled_norms(model: nn.Module) -> list[tuple[str, nn.Module]]:
     from skbuilder.nn.layers.bam import BAM
     from skbuilder.nn.layers.sk_conv import Fuse
 
-    found = []
+    found: list[tuple[str, nn.Module]] = []
     for name, module in model.named_modules():
         part = module.bn if isinstance(module, Fuse) else getattr(module, "channel", None)
         if not isinstance(module, Fuse | BAM) or part is None:

@@ -144,8 +144,8 @@ def _require_kinds(spec_data: Mapping[str, Any], plugins: Mapping[str, str], pat
     from skbuilder.blocks.registry import block_kinds
 
     stages = spec_data.get("stages")
-    used = {
-        s.get("block")
+    used: set[str] = {
+        str(s["block"])
         for s in (stages if isinstance(stages, list) else [])
         if isinstance(s, Mapping) and isinstance(s.get("block"), str)
     }

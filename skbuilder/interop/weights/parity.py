@@ -41,6 +41,7 @@ def randomise(model: nn.Module, seed: int = 0) -> nn.Module:
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                assert module.running_mean is not None and module.running_var is not None
                 fill(module.running_mean, -0.1, 0.1)
                 fill(module.running_var, 0.5, 1.5)
                 fill(module.weight, 0.5, 1.5)
