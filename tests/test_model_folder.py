@@ -90,6 +90,13 @@ def test_a_plugin_kind_is_recorded_and_required_at_reload(tmp_path, monkeypatch)
         sys.modules.pop("folder_test_plugin", None)
 
 
+def test_a_compiled_or_wrapped_model_is_saved_as_the_model_inside(tmp_path) -> None:
+    model = _trained_looking(build_model(tiny_spec()))
+    wrapped = torch.nn.Module()
+    wrapped.module = torch.compile(model)  # a DistributedDataParallel keeps it as .module
+    _same_model(model, load_model(save_model(wrapped, tmp_path / "m")))
+
+
 def test_a_model_its_spec_would_not_rebuild_is_not_saved(tmp_path) -> None:
     model = build_model(tiny_spec())
     model.head.fc = torch.nn.Linear(32, 4)

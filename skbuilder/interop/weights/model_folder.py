@@ -44,6 +44,7 @@ def save_model(model: nn.Module, folder: str | Path) -> Path:
     spec to ``config.json``, its weights to ``model.safetensors``. A folder that exists must
     be empty or a saved model (it is then replaced whole)."""
     folder = Path(folder)
+    model = unwrapped(model)
     spec = getattr(model, "spec", None)
     if not isinstance(spec, NetworkSpec):
         raise ModelFolderError("save_model needs a model made by build_model (with .spec)")
@@ -99,6 +100,14 @@ def load_folder_weights(model: nn.Module, folder: str | Path) -> None:
         raise ModelFolderError(str(exc)) from None
     except WeightImportError as exc:
         raise ModelFolderError(f"{path}: {exc}") from None
+
+
+def unwrapped(model: nn.Module) -> nn.Module:
+    """The model inside DistributedDataParallel (``.module``) and torch.compile
+    (``._orig_mod``) wrappers, whose state dict keys carry a prefix the spec does not build."""
+    while inner := [m for name, m in model.named_children() if name in ("module", "_orig_mod")]:
+        model = inner[0]
+    return model
 
 
 # -- what a config records --------------------------------------------------------------------
