@@ -72,3 +72,11 @@ def test_bad_windows_are_refused_at_the_field(pool: object, message: str) -> Non
         spec_from_dict(_spec(pool))
     assert len(info.value.issues) == 1
     assert message in str(info.value.issues[0]) and "stem.pool" in str(info.value.issues[0])
+
+
+def test_the_caffe_window_computes_what_the_reference_equations_say() -> None:
+    from skbuilder.testing import reference as ref
+
+    model = ref.randomize(build_model(spec_from_dict(_spec(CAFFE))).double())
+    x = torch.randn(2, 3, 29, 29, dtype=torch.float64)  # 29 -> 15 -> 7: the window rounds up
+    ref.check_reference(model, x, ref.network, training=False)
