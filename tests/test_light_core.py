@@ -37,7 +37,8 @@ print("loaded:", loaded)
 def _saved_model_config(folder: Path) -> str:
     """A saved model's folder as far as the commands that build nothing read it: its config."""
     from skbuilder import __version__, load_spec
-    from skbuilder.spec.model_folder import CONFIG_NAME, ModelConfig
+    from skbuilder.spec.model_files import CONFIG_NAME
+    from skbuilder.spec.model_folder import ModelConfig
 
     folder.mkdir()
     config = ModelConfig(load_spec("sknet26"))

@@ -10,11 +10,18 @@ import textwrap
 import pytest
 import torch
 
-from skbuilder import build_model, load_model, save_model, spec_from_dict, summarize
+from skbuilder import (
+    SpecError,
+    build_model,
+    load_model,
+    save_model,
+    spec_from_dict,
+    summarize,
+)
 from skbuilder.blocks.registry import unregister_block
 from skbuilder.cli import main
 from skbuilder.interop.weights.model_folder import ModelFolderError
-from skbuilder.spec.model_folder import CONFIG_NAME, WEIGHTS_NAME
+from skbuilder.spec.model_files import CONFIG_NAME, WEIGHTS_NAME
 from tests.tiny_specs import TINY, tiny_spec
 
 PLUGIN = textwrap.dedent(
@@ -62,6 +69,8 @@ def test_save_and_reload_give_identical_outputs_and_summary(tmp_path) -> None:
     again = load_model(folder)
     assert not again.training
     _same_model(model, again)
+    with pytest.raises(SpecError, match=r"folder: load it with skbuilder\.load_model"):
+        build_model(folder)  # a folder is not a spec file
 
 
 def test_a_plugin_kind_is_recorded_and_required_at_reload(tmp_path, monkeypatch) -> None:

@@ -236,7 +236,8 @@ def read_spec_argument(
 ) -> tuple[NetworkSpec, Path | None]:
     """A spec file, a shipped spec's name, or a saved model's folder: the spec, and the folder
     when it was one."""
-    from skbuilder.spec.model_folder import ModelFolderError, is_model_folder, read_model_config
+    from skbuilder.spec.model_files import is_model_folder
+    from skbuilder.spec.model_folder import ModelFolderError, read_model_config
 
     if not is_model_folder(text):
         from skbuilder.spec.loader import load_spec

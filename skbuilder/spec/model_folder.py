@@ -18,11 +18,10 @@ from skbuilder.input_file import InputFileError, read_input_file
 from skbuilder.spec.compose import apply_overrides
 from skbuilder.spec.errors import SpecError, SpecFileError, SpecIssue, shown
 from skbuilder.spec.loader import validate_document
+from skbuilder.spec.model_files import CONFIG_NAME
 from skbuilder.spec.schema import NetworkSpec
 from skbuilder.spec.yaml_io import Document
 
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
 #: What ``config.json`` says it is, so that another program's config is not taken for ours.
 FORMAT = "skbuilder-model"
 FORMAT_VERSION = 1
@@ -59,14 +58,6 @@ class ModelConfig:
             "layers": {"norm_layer": self.norm_layer, "act_layer": self.act_layer},
         }
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def is_model_folder(path: str | Path) -> bool:
-    """Whether ``path`` is a folder holding a ``config.json`` (a saved model, or meant as one)."""
-    try:
-        return Path(path).is_dir() and (Path(path) / CONFIG_NAME).is_file()
-    except (OSError, ValueError):  # a name the file system refuses
-        return False
 
 
 def read_model_config(

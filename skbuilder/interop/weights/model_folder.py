@@ -27,13 +27,11 @@ from skbuilder.interop.weights.load import load_weights
 from skbuilder.nn.builder import build_model
 from skbuilder.nn.model import SKNet
 from skbuilder.spec.errors import shown
+from skbuilder.spec.model_files import CONFIG_NAME, WEIGHTS_NAME, is_model_folder
 from skbuilder.spec.model_folder import (
-    CONFIG_NAME,
     LAYER_MODULE,
-    WEIGHTS_NAME,
     ModelConfig,
     ModelFolderError,
-    is_model_folder,
     read_model_config,
 )
 from skbuilder.spec.schema import NetworkSpec
