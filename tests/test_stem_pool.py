@@ -8,8 +8,7 @@ import torch
 
 from skbuilder import SpecError, build_model, spec_from_dict, summarize
 from skbuilder.blocks.settings import StemPool
-from skbuilder.nn.features import feature_info
-from skbuilder.spec.walk import walk
+from skbuilder.spec.walk import feature_shapes, walk
 
 CAFFE = {"kernel": 3, "stride": 2, "padding": 0, "ceil_mode": True}
 WINDOWS = [True, CAFFE, {"kernel": 5, "stride": 2, "padding": 1}, {"stride": 1, "padding": 0}]
@@ -40,7 +39,7 @@ def test_walk_and_size_rules_equal_the_built_module_at_every_size(pool: object) 
             out = model.stages(stem)
         net = walk(spec, size)
         assert (net.stem_out.h, net.stages[0].y.h) == (stem.shape[-1], out.shape[-1]), size
-        assert [f.size(size) for f in feature_info(spec)] == [stem.shape[-1], out.shape[-1]]
+        assert [s.h for s in feature_shapes(spec, size)] == [stem.shape[-1], out.shape[-1]]
 
 
 def test_the_caffe_window_rounds_up_without_padding() -> None:

@@ -1,24 +1,24 @@
 """The network as a backbone: per-stage feature maps, with their channels and strides from the spec.
 
 Feature index 0 is the stem's output, index i (1..n) stage i's; ``reduction`` is the product of
-the strides up to that point. A map's side for a given input is the analytic walk's
-(``skbuilder.spec.walk``): ceil(S / R) for a map of reduction R on an input of side S, except
-after a stem max-pool that pads or rounds otherwise (the Caffe window).
+the strides up to that point. The shape of each map at a given input size comes from the walk of
+the spec (``skbuilder.spec.walk.feature_shapes``), the same one summaries and diagrams show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from torch import Tensor, nn
 
+from skbuilder.blocks.cost import Shape
 from skbuilder.nn.builder import build_model
 from skbuilder.nn.model import SKNet
 from skbuilder.spec import NetworkSpec, load_spec
-from skbuilder.spec.walk import walk
+from skbuilder.spec.walk import feature_shapes
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,6 @@ class FeatureInfo:
     module: str  # the module path in the built model: "stem", "stages.0", ...
     channels: int
     reduction: int  # input side / feature side (the total stride)
-    spec: NetworkSpec = field(repr=False, compare=False)
-
-    def size(self, image_size: int) -> int:
-        """Side of this feature map for a square input of side ``image_size``."""
-        net = walk(self.spec, image_size)
-        shape = net.stem_out if self.index == 0 else net.stages[self.index - 1].y
-        return shape.h
 
     def as_dict(self) -> dict[str, int | str]:
         return {
@@ -49,13 +42,15 @@ class FeatureInfo:
 
 
 def feature_info(spec: NetworkSpec) -> list[FeatureInfo]:
-    """Every feature map of the network ``spec`` describes: the stem's, then each stage's."""
+    """Every feature map of the network ``spec`` describes: the stem's, then each stage's, with
+    the channels the walk gives them."""
+    shapes = feature_shapes(spec)
     window = spec.stem.window
     reduction = spec.stem.stride * (window.stride if window is not None else 1)
-    info = [FeatureInfo(0, "stem", "stem", spec.stem.width, reduction, spec)]
+    info = [FeatureInfo(0, "stem", "stem", shapes[0].c, reduction)]
     for i, (name, stage) in enumerate(zip(spec.stage_names(), spec.stages)):
         reduction *= stage.stride
-        info.append(FeatureInfo(i + 1, name, f"stages.{i}", stage.out_width, reduction, spec))
+        info.append(FeatureInfo(i + 1, name, f"stages.{i}", shapes[i + 1].c, reduction))
     return info
 
 
@@ -129,6 +124,11 @@ class FeatureExtractor(nn.Module):
 
     def reductions(self) -> list[int]:
         return [f.reduction for f in self.feature_info]
+
+    def shapes(self, image_size: int | tuple[int, int]) -> list[Shape]:
+        """C×H×W of each returned map for an input of ``image_size`` (a side or (H, W))."""
+        every = feature_shapes(self.spec, image_size)
+        return [every[i] for i in self.out_indices]
 
     def forward(self, x: Tensor) -> list[Tensor]:
         if self.training and x.shape[0] < 2:
