@@ -70,7 +70,9 @@ class Parity:
 
 def measure(pairing: Pairing, sizes: tuple[int, ...], *, batch: int = 2) -> list[Parity]:
     """Import a random reference model's weights into the spec's model and compare the two at
-    each size in ``sizes``."""
+    each size in ``sizes``. Seeded: the reference's own initialisation draws from torch's global
+    generator, which is set first (a rerun measures the same weights)."""
+    torch.manual_seed(0)
     theirs = randomise(reference_model(pairing))
     ours = build_model(pairing.spec, max_params=None, max_macs=None).eval()
     IMPORTERS[pairing.library](ours, theirs.state_dict())
