@@ -31,7 +31,7 @@ test-all: $(STAMP)  ## also the tests marked slow
 	$(BIN)/python -m pytest -q -m "slow or not slow"
 
 docs: $(STAMP)  ## the JSON Schema, the field reference, and every output and figure the docs show
-	$(BIN)/skbuilder schema -o docs/spec.schema.json
+	$(BIN)/python -m skbuilder.spec.json_schema specs/spec.schema.json docs/spec.schema.json
 	$(BIN)/python -m skbuilder.spec.reference docs/spec-rules.md
 	$(BIN)/python tools/make_docs.py
 

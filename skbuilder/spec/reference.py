@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from skbuilder.atomic_write import write_atomic
-from skbuilder.spec.json_schema import spec_json_schema
+from skbuilder.spec.json_schema import BEYOND_SCHEMA, spec_json_schema
+from skbuilder.spec.scalars import yaml11_only_booleans
 
 BEGIN = "<!-- BEGIN GENERATED: python -m skbuilder.spec.reference docs/spec-rules.md -->"
 END = "<!-- END GENERATED -->"
@@ -36,7 +37,10 @@ def _ref_name(prop: dict[str, Any]) -> str | None:
 
 
 def _variants(prop: dict[str, Any]) -> list[dict[str, Any]]:
-    return prop.get("anyOf") or [prop]
+    """The alternatives a value may take, YAML 1.1's boolean words left out (a boolean's
+    spelling, which the page on reading YAML tells)."""
+    words = list(yaml11_only_booleans())
+    return [v for v in prop.get("anyOf") or prop.get("oneOf") or [prop] if v.get("enum") != words]
 
 
 def _type(prop: dict[str, Any]) -> str:
@@ -44,6 +48,8 @@ def _type(prop: dict[str, Any]) -> str:
     for v in _variants(prop):
         if name := _ref_name(v):
             parts.append(f"[{name}](#{name.lower()})")
+        elif "oneOf" in v or "anyOf" in v:
+            parts.append(_type(v))
         elif "enum" in v:
             parts.append("one of " + ", ".join(f"`{json.dumps(e)}`" for e in v["enum"]))
         elif v.get("type") == "array":
@@ -57,6 +63,7 @@ def _type(prop: dict[str, Any]) -> str:
 
 def _rule(prop: dict[str, Any]) -> str:
     rules = [text.format(v[key]) for v in _variants(prop) for key, text in _CONSTRAINTS if key in v]
+    rules += ["odd" for v in _variants(prop) if v.get("not") == {"multipleOf": 2}]
     items = [v["items"] for v in _variants(prop) if "items" in v]
     rules += [f"each {_rule(i)}" for i in items if _rule(i)]
     return ", ".join(rules)
@@ -93,6 +100,9 @@ def field_reference() -> str:
     lines = _model_section("NetworkSpec", schema, schema["then"]["required"])
     for name, model in schema["$defs"].items():
         lines += _model_section(name, model, model.get("required", []))
+    lines += ["### Beyond the JSON Schema", ""]
+    lines += ["What the validator refuses and the JSON Schema cannot:", ""]
+    lines += [f"- {what}: {why}." for what, why in BEYOND_SCHEMA.items()]
     return "\n".join(lines).rstrip() + "\n"
 
 

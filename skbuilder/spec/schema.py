@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from skbuilder.blocks.cost import conv_out_size
@@ -52,10 +52,18 @@ class InputSpec(_Model):
     )
 
 
+def _even_deep_stem(schema: dict[str, Any]) -> None:
+    """The deep stem's even width (checked with the cross-field rules) in the JSON Schema."""
+    schema["if"] = {"required": ["kind"], "properties": {"kind": {"const": "deep"}}}
+    schema["then"] = {"properties": {"width": {"multipleOf": 2}}}
+
+
 class StemSpec(_Model):
     """``classic``: one 7x7 conv (the paper's); ``deep``: three 3x3 convs (ResNet-D);
     ``conv3x3``: one 3x3 conv (CIFAR, ShuffleNet). The first conv takes ``stride``; each conv is
     followed by BN+ReLU and, if ``pool``, the stem ends with a 3x3/2 max-pool."""
+
+    model_config = ConfigDict(json_schema_extra=_even_deep_stem)
 
     kind: Literal["classic", "deep", "conv3x3"] = "classic"
     width: Width = Field(64, description="output channels of the stem")
@@ -73,7 +81,11 @@ class StageSpec(_Model):
     )
     out_width: Width = Field(description="output channels of every block of the stage")
     stride: Stride = Field(description="stride of the stage's first block")
-    block: str = Field("sk_bottleneck", description="registered block kind")
+    block: str = Field(
+        "sk_bottleneck",
+        description="registered block kind: built in, or added by a plugin (so the JSON Schema "
+        "takes any name)",
+    )
     sk: SKSpec | None = Field(None, description="overrides of the network's SK parameters")
     attention: Attention | None = Field(
         None,
