@@ -188,6 +188,8 @@ def mutated(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
             n = draw(st.sampled_from(LENGTHS))
             items[:] = (items * n)[:n] if items else [3] * n
             continue
+        if not places:
+            continue
         path, old = draw(st.sampled_from(places))
         parent: Any = data
         for seg in path[:-1]:
