@@ -272,13 +272,17 @@ def network_spec_dicts(
         units.append(_unit(describe(kind), network_sk.overridden_by(override)))
         stages.append(stage)
 
-    # a stage's width feeds the next stage's convs: it must suit both stages' units
-    stem_unit = math.lcm(units[0], 2 if stem["kind"] == "deep" else 1)
+    # a stage's width feeds the next stage's convs: it must suit both stages' units, and the
+    # units of the stages after it that keep their width, as it passes through them unchanged
+    keeps = [describe(s["block"]).keeps_width and s["stride"] == 1 for s in stages]
+    needs = [1] * (len(stages) + 1)  # the unit of the width entering stage i
+    for i in reversed(range(len(stages))):
+        needs[i] = math.lcm(units[i], needs[i + 1] if keeps[i] else 1)
+    stem_unit = math.lcm(needs[0], 2 if stem["kind"] == "deep" else 1)
     stem["width"] = _multiple(draw, stem_unit, max_width, min_width)
     width = stem["width"]
     for i, stage in enumerate(stages):
-        next_unit = units[i + 1] if i + 1 < len(stages) else 1
-        unit = math.lcm(units[i], next_unit)
+        unit = math.lcm(units[i], needs[i + 1])
         described = describe(stage["block"])
         if described.keeps_width and stage["stride"] == 1:
             stage["out_width"] = width  # a stride-1 block keeps its width
