@@ -27,6 +27,8 @@ def describe(block: Any, name: str | None = None) -> BlockKind:
     if isinstance(block, BlockKind):
         return block
     if isinstance(block, type) and issubclass(block, BlockKind):
+        if block.layout is BlockKind.layout:
+            raise TypeError(f"block kind {block.__name__} must describe its layout()")
         kind = block()
         kind.name = name or kind.name or block.__name__
         return kind

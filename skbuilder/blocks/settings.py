@@ -133,6 +133,11 @@ class SKSpec(Settings):
         description="softmax: the paper's attention over the branches; sum: add them (no fuse or "
         "select layers)",
     )
+    branch_act: bool = Field(
+        True,
+        description="a ReLU after each branch's BN, as the paper's split; false leaves the "
+        "branches linear, as the depthwise 3x3 of a plain ShuffleNetV2 unit",
+    )
 
     @model_validator(mode="before")
     @classmethod

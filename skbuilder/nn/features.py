@@ -1,13 +1,12 @@
 """The network as a backbone: per-stage feature maps, with their channels and strides from the spec.
 
 Feature index 0 is the stem's output, index i (1..n) stage i's; ``reduction`` is the product of
-the strides up to that point. Every stride-2 layer here maps a size s to ceil(s / 2), so a map of
-reduction R on an input of side S has side ceil(S / R).
+the strides up to that point. The shape of each map at a given input size comes from the walk of
+the spec (``skbuilder.spec.walk.feature_shapes``), the same one summaries and diagrams show.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +14,11 @@ from typing import Any
 
 from torch import Tensor, nn
 
+from skbuilder.blocks.cost import Shape
 from skbuilder.nn.builder import build_model
 from skbuilder.nn.model import SKNet
 from skbuilder.spec import NetworkSpec, load_spec
+from skbuilder.spec.walk import feature_shapes
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,6 @@ class FeatureInfo:
     channels: int
     reduction: int  # input side / feature side (the total stride)
 
-    def size(self, image_size: int) -> int:
-        """Side of this feature map for a square input of side ``image_size``."""
-        return math.ceil(image_size / self.reduction)
-
     def as_dict(self) -> dict[str, int | str]:
         return {
             "index": self.index,
@@ -45,12 +42,14 @@ class FeatureInfo:
 
 
 def feature_info(spec: NetworkSpec) -> list[FeatureInfo]:
-    """Every feature map of the network ``spec`` describes: the stem's, then each stage's."""
+    """Every feature map of the network ``spec`` describes: the stem's, then each stage's, with
+    the channels the walk gives them."""
+    shapes = feature_shapes(spec)
     reduction = spec.stem.stride * (2 if spec.stem.pool else 1)
-    info = [FeatureInfo(0, "stem", "stem", spec.stem.width, reduction)]
+    info = [FeatureInfo(0, "stem", "stem", shapes[0].c, reduction)]
     for i, (name, stage) in enumerate(zip(spec.stage_names(), spec.stages)):
         reduction *= stage.stride
-        info.append(FeatureInfo(i + 1, name, f"stages.{i}", stage.out_width, reduction))
+        info.append(FeatureInfo(i + 1, name, f"stages.{i}", shapes[i + 1].c, reduction))
     return info
 
 
@@ -94,6 +93,11 @@ class FeatureExtractor(nn.Module):
 
     def reductions(self) -> list[int]:
         return [f.reduction for f in self.feature_info]
+
+    def shapes(self, image_size: int | tuple[int, int]) -> list[Shape]:
+        """C×H×W of each returned map for an input of ``image_size`` (a side or (H, W))."""
+        every = feature_shapes(self.spec, image_size)
+        return [every[i] for i in self.out_indices]
 
     def forward(self, x: Tensor) -> list[Tensor]:
         wanted = set(self.out_indices)

@@ -16,7 +16,8 @@ from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_
 from pydantic_core import PydanticCustomError
 
 from skbuilder.blocks.cost import conv_out_size
-from skbuilder.blocks.ops import Head, Stem
+from skbuilder.blocks.kind import walk_ops
+from skbuilder.blocks.ops import Head, Residual, Stem
 from skbuilder.blocks.ops.bam import BAM
 from skbuilder.blocks.params import BlockParams
 from skbuilder.blocks.registry import block_kinds, get_block, unknown_block_message
@@ -25,6 +26,16 @@ from skbuilder.spec.errors import VISIBLE_TEXT
 from skbuilder.spec.limits import MAX_IMAGE_SIZE
 
 Width = Annotated[int, Field(ge=1, le=65536)]
+#: G of a plain block's grouped 3x3 conv: the cardinality of ResNeXt (32 in 32x4d).
+Groups = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=65536,
+        description="groups G of a plain (non-SK) block's grouped 3x3 conv, ResNeXt's "
+        "cardinality (32 in 32x4d); an SK conv's groups are sk.G (default 1)",
+    ),
+]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 
 _Model = Settings
@@ -87,6 +98,7 @@ class StageSpec(_Model):
         "takes any name)",
     )
     sk: SKSpec | None = Field(None, description="overrides of the network's SK parameters")
+    groups: Groups | None = None
     attention: Attention | None = Field(
         None,
         description="sk, se, cbam or none, or a mapping with its settings (default: the "
@@ -150,6 +162,7 @@ class NetworkSpec(_Model):
     input: InputSpec = InputSpec()
     stem: StemSpec = StemSpec()
     sk: SKSpec = SKSpec()
+    groups: Groups | None = None
     attention: Attention | None = Field(
         None, description="every stage's attention unless it names its own (default: per kind)"
     )
@@ -171,9 +184,17 @@ class NetworkSpec(_Model):
         """Stage ``i``'s attention: its own, else the network's (None: the kind's default)."""
         return self.stages[i].attention or self.attention
 
+    def stage_groups(self, i: int) -> int:
+        """Stage ``i``'s groups for plain grouped convs: its own, else the network's."""
+        given = self.stages[i].groups or self.groups
+        return given if given is not None else BlockParams.groups
+
     def block_params(self, i: int) -> BlockParams:
         return BlockParams(
-            w_mid=self.stages[i].width, sk=self.stage_sk(i), attention=self.stage_attention(i)
+            w_mid=self.stages[i].width,
+            sk=self.stage_sk(i),
+            attention=self.stage_attention(i),
+            groups=self.stage_groups(i),
         )
 
     def stem_op(self) -> Stem:
@@ -260,8 +281,51 @@ class NetworkSpec(_Model):
             for v in kind.check(plan.w_in, plan.w_out, plan.stride, plan.params):
                 add(("stages", plan.stage, *v.field.split(".")), v.message, v.hint)
 
+        self._unused_settings(add)
         self._spatial_rules(image_size or self.input.image_size, add)
         return out
+
+    def _given_settings(self, stage: StageSpec | None) -> list[str]:
+        """The settings a stage (or, for None, the network) writes: ``groups``, ``sk.<field>``."""
+        owner: NetworkSpec | StageSpec = self if stage is None else stage
+        given = ["groups"] if owner.groups is not None else []
+        sk = owner.sk
+        if sk is not None and "sk" in owner.model_fields_set:
+            given += [f"sk.{name}" for name in sorted(sk.model_fields_set)] or ["sk"]
+        return given
+
+    def _unused_settings(self, add: Any) -> None:
+        """Refuse a setting that no block it reaches reads (``sk`` on a plain stage, ``sk.G``
+        on a depthwise SK conv, ``groups`` on an SK block), and ``zero_init_last`` where no
+        block has a residual branch: a setting that changes nothing is a mistake."""
+        unused = [
+            get_block(s.block).unused(self.block_params(i)) for i, s in enumerate(self.stages)
+        ]
+
+        def why_unused(i: int, setting: str) -> str | None:
+            found = unused[i]
+            return found.get(setting) or (found.get("sk") if setting.startswith("sk") else None)
+
+        for i, stage in enumerate(self.stages):
+            for setting in self._given_settings(stage):
+                why = why_unused(i, setting)
+                if why is not None:
+                    add(("stages", i, *setting.split(".")), f"{setting} has no effect here: {why}")
+        for setting in self._given_settings(None):
+            # a stage that writes its own value overrides the network's, as intended; a value
+            # that no stage's blocks read at all is a mistake
+            reasons = [why_unused(i, setting) for i in range(len(self.stages))]
+            if all(reasons):
+                add(tuple(setting.split(".")), f"{setting} has no effect: {reasons[0]}")
+        if self.zero_init_last and not any(
+            isinstance(op, Residual)
+            for plan in self.plan()
+            if plan.index == 0
+            for op in walk_ops(
+                get_block(plan.kind).layout(plan.w_in, plan.w_out, plan.stride, plan.params)
+            )
+        ):
+            add(("zero_init_last",), "zero_init_last has no effect: no block has a residual branch")
 
     def input_size_problem(self, image_size: int) -> str | None:
         """Why the network cannot take a ``image_size`` square input (``message; hint``), or

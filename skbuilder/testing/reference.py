@@ -278,7 +278,7 @@ def shortcut(ref: Reference, module: Built, x: Tensor, w_out: int, stride: int) 
 
 
 def residual_block(ref: Reference, module: Built, x: Tensor, kind: str, args: BlockArgs) -> Tensor:
-    """ReLU(F(x) + shortcut(x)). Bottleneck F: 1x1 -> (SK conv or 3x3 with G groups, stride)
+    """ReLU(F(x) + shortcut(x)). Bottleneck F: 1x1 -> (SK conv or 3x3 with `groups`, stride)
     -> 1x1, BN after each, ReLU after the first two, then the gate. Basic F: (SK conv or 3x3,
     stride) -> 3x3, then the gate."""
     w_in, w_out, stride, params = args
@@ -289,7 +289,7 @@ def residual_block(ref: Reference, module: Built, x: Tensor, kind: str, args: Bl
         if isinstance(attention, SKAttention):
             y = sk_conv(ref, module.conv2, y, w_in=mid, w_out=mid, stride=stride, sk=params.sk)
         else:
-            spatial: dict[str, Any] = {"kernel": 3, "stride": stride, "groups": params.sk.G}
+            spatial: dict[str, Any] = {"kernel": 3, "stride": stride, "groups": params.groups}
             y = ref.conv_bn(y, module.conv2, w_in=mid, w_out=mid, **spatial)
         y = ref.conv_bn(y, module.conv3, act=False, w_in=mid, w_out=w_out)
     elif kind in ("basic", "sk_basic"):
