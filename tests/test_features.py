@@ -121,3 +121,23 @@ def test_a_model_without_spec_is_refused() -> None:
     del model.spec
     with pytest.raises(TypeError, match="build_model"):
         FeatureExtractor(model)
+
+
+def test_a_batch_of_one_in_training_is_refused_clearly_where_a_norm_sees_pooled_vectors() -> None:
+    from skbuilder.nn.features import pooled_norms
+
+    backbone = build_features(spec_from_dict(DEEP_NO_POOL)).train()  # SK units: fuse BNs
+    one = torch.randn(1, 3, 32, 32)
+    with pytest.raises(ValueError, match=r"batch of 1 .* training mode: 2 BatchNorm layers"):
+        backbone(one)
+    backbone(torch.randn(2, 3, 32, 32))  # two images: the statistics exist
+    for _, norm in pooled_norms(backbone):
+        norm.eval()  # frozen statistics: a batch of one trains the rest
+    assert len(backbone(one)) == 4
+    backbone.eval()
+    assert len(backbone(one)) == 4
+
+    plain = {**DEEP_NO_POOL, "stages": [{**s, "block": "basic"} for s in DEEP_NO_POOL["stages"]]}
+    plain["stages"][0].pop("mid_width")
+    plain.pop("sk")  # no SK conv reads it
+    assert len(build_features(spec_from_dict(plain)).train()(one)) == 4  # no pooled norm

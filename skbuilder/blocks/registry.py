@@ -61,6 +61,12 @@ def _source(kind: BlockKind) -> Any:
     return kind.cls if isinstance(kind, ModuleKind) else type(kind)
 
 
+def source_module(kind: BlockKind) -> str:
+    """The module that defines ``kind`` (``skbuilder.blocks...`` for the shipped kinds): what a
+    saved model records for a plugin's kind."""
+    return str(_source(kind).__module__)
+
+
 def unregister_block(name: str) -> None:
     """Remove a kind (for tests and plugins that register temporarily)."""
     _KINDS.pop(name, None)

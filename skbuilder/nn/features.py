@@ -45,7 +45,8 @@ def feature_info(spec: NetworkSpec) -> list[FeatureInfo]:
     """Every feature map of the network ``spec`` describes: the stem's, then each stage's, with
     the channels the walk gives them."""
     shapes = feature_shapes(spec)
-    reduction = spec.stem.stride * (2 if spec.stem.pool else 1)
+    window = spec.stem.window
+    reduction = spec.stem.stride * (window.stride if window is not None else 1)
     info = [FeatureInfo(0, "stem", "stem", shapes[0].c, reduction)]
     for i, (name, stage) in enumerate(zip(spec.stage_names(), spec.stages)):
         reduction *= stage.stride
@@ -71,6 +72,24 @@ def _resolve_indices(out_indices: Sequence[int] | None, count: int) -> tuple[int
     return tuple(sorted(resolved))
 
 
+def pooled_norms(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The BatchNorms that normalise a pooled vector (one value per channel and image): the SK
+    fuse's and BAM's channel branch's. In training they cannot normalise a batch of one."""
+    from skbuilder.nn.layers.bam import BAM
+    from skbuilder.nn.layers.sk_conv import Fuse
+
+    found: list[tuple[str, nn.Module]] = []
+    for name, module in model.named_modules():
+        part = module.bn if isinstance(module, Fuse) else getattr(module, "channel", None)
+        if not isinstance(module, Fuse | BAM) or part is None:
+            continue
+        prefix = f"{name}.bn" if isinstance(module, Fuse) else f"{name}.channel"
+        for sub_name, sub in part.named_modules():
+            if isinstance(sub, nn.modules.batchnorm._BatchNorm):
+                found.append((f"{prefix}.{sub_name}".rstrip("."), sub))
+    return found
+
+
 class FeatureExtractor(nn.Module):
     """Runs the stem and the stages of a built ``SKNet`` and returns the requested feature maps
     (lowest reduction first). The modules are shared with ``model``, not copied; the head is
@@ -87,6 +106,18 @@ class FeatureExtractor(nn.Module):
         self.stem = model.stem
         self.stages = nn.Sequential(*list(model.stages)[: max(self.out_indices)])
         self.spec = spec
+        self._pooled_norms = tuple(pooled_norms(self))
+
+    def _refuse_batch_of_one(self) -> None:
+        """A clear error in place of BatchNorm's, before anything runs (see docs/features.md)."""
+        training = [name for name, norm in self._pooled_norms if norm.training]
+        if training:
+            raise ValueError(
+                f"a batch of 1 cannot be run in training mode: {len(training)} BatchNorm "
+                f"layers (e.g. {training[0]}) normalise pooled vectors, one value per channel "
+                "and image (the SK fuse, BAM's channel branch); use batches of 2 or more, "
+                "call .eval(), or keep those layers in eval mode (frozen statistics)"
+            )
 
     def channels(self) -> list[int]:
         return [f.channels for f in self.feature_info]
@@ -100,6 +131,8 @@ class FeatureExtractor(nn.Module):
         return [every[i] for i in self.out_indices]
 
     def forward(self, x: Tensor) -> list[Tensor]:
+        if self.training and x.shape[0] < 2:
+            self._refuse_batch_of_one()
         wanted = set(self.out_indices)
         x = self.stem(x)
         out = [x] if 0 in wanted else []

@@ -8,11 +8,19 @@ path of the field to change. All models are strict: YAML 1.1 surprises (``no`` -
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from skbuilder.blocks.cost import conv_out_size
@@ -21,7 +29,14 @@ from skbuilder.blocks.ops import Head, Residual, Stem
 from skbuilder.blocks.ops.bam import BAM
 from skbuilder.blocks.params import BlockParams
 from skbuilder.blocks.registry import block_kinds, get_block, unknown_block_message
-from skbuilder.blocks.settings import Attention, AttentionSpec, BAMSpec, Settings, SKSpec
+from skbuilder.blocks.settings import (
+    Attention,
+    AttentionSpec,
+    BAMSpec,
+    Settings,
+    SKSpec,
+    StemPool,
+)
 from skbuilder.spec.errors import VISIBLE_TEXT
 from skbuilder.spec.limits import MAX_IMAGE_SIZE
 
@@ -69,17 +84,43 @@ def _even_deep_stem(schema: dict[str, Any]) -> None:
     schema["then"] = {"properties": {"width": {"multipleOf": 2}}}
 
 
+def _pool_form(value: Any) -> str:
+    """A mapping is a window; anything else must be a flag (one error, not one per form)."""
+    return "window" if isinstance(value, dict | StemPool) else "flag"
+
+
+PoolSetting = Annotated[
+    Annotated[bool, Tag("flag")] | Annotated[StemPool, Tag("window")],
+    Discriminator(_pool_form),
+]
+
+
 class StemSpec(_Model):
     """``classic``: one 7x7 conv (the paper's); ``deep``: three 3x3 convs (ResNet-D);
     ``conv3x3``: one 3x3 conv (CIFAR, ShuffleNet). The first conv takes ``stride``; each conv is
-    followed by BN+ReLU and, if ``pool``, the stem ends with a 3x3/2 max-pool."""
+    followed by BN+ReLU and, if ``pool``, the stem ends with a max-pool: ``true`` is the 3x3/2
+    window with padding 1 (torchvision's, timm's), a mapping sets the window (the released Caffe
+    models: ``{padding: 0, ceil_mode: true}``)."""
 
     model_config = ConfigDict(json_schema_extra=_even_deep_stem)
 
     kind: Literal["classic", "deep", "conv3x3"] = "classic"
     width: Width = Field(64, description="output channels of the stem")
     stride: Stride = Field(2, description="stride of the stem's first conv")
-    pool: bool = Field(True, description="3x3 stride-2 max-pool after the convs")
+    pool: PoolSetting = Field(
+        True,
+        description="max-pool after the convs: true (3x3, stride 2, padding 1), false, or its "
+        "window as {kernel, stride, padding, ceil_mode}",
+    )
+
+    @property
+    def window(self) -> StemPool | None:
+        """The max-pool's window, or None without one."""
+        return self.op(3).window
+
+    def op(self, channels: int) -> Stem:
+        """The stem, described, for ``channels`` input channels."""
+        return Stem(channels, self.width, self.kind, self.pool, self.stride)
 
 
 class StageSpec(_Model):
@@ -199,8 +240,7 @@ class NetworkSpec(_Model):
 
     def stem_op(self) -> Stem:
         """The stem, described."""
-        stem = self.stem
-        return Stem(self.input.channels, stem.width, stem.kind, stem.pool, stem.stride)
+        return self.stem.op(self.input.channels)
 
     def head_op(self) -> Head:
         """The classifier head, described."""
@@ -337,39 +377,74 @@ class NetworkSpec(_Model):
         return first["msg"] + (f"; {first['hint']}" if first["hint"] else "")
 
     def _spatial_rules(self, image_size: int, add: Any) -> None:
-        """Every stride-2 layer must receive at least 2x2; past that a stage only pads."""
+        """Every stride-2 layer must receive at least 2x2 and every layer must leave at least
+        1x1; past that a stage only pads."""
         size = image_size
-        for loc, what in self.downsamplings():
-            if size < 2:
+        for step in self.resizings():
+            if (step.downsamples and size < 2) or step.out_size(size) < 1:
                 need = self.min_image_size()
+                what = "downsamples" if step.downsamples else "pools"
                 add(
-                    loc,
-                    f"{what} downsamples a {size}x{size} map at image_size {image_size}: "
+                    step.loc,
+                    f"{step.what} {what} a {size}x{size} map at image_size {image_size}: "
                     "the spatial size has collapsed",
                     f"the smallest input this network takes is {need}x{need}",
                 )
                 return
-            size = conv_out_size(size, 3, 2, 1)  # every stride-2 op here halves, rounding up
+            size = step.out_size(size)
 
-    def downsamplings(self) -> list[tuple[tuple[str | int, ...], str]]:
-        """(spec path, description) of every stride-2 layer, in order."""
-        ops: list[tuple[tuple[str | int, ...], str]] = []
+    def resizings(self) -> list[Resizing]:
+        """Every layer that changes the spatial size, in order, with its size rule."""
+        steps: list[Resizing] = []
         if self.stem.stride == 2:
-            ops.append((("stem", "stride"), "the stem conv"))
-        if self.stem.pool:
-            ops.append((("stem", "pool"), "the stem max-pool"))
+            steps.append(Resizing(("stem", "stride"), "the stem conv", True, _halved))
+        window = self.stem.window
+        if window is not None:
+            steps.append(
+                Resizing(("stem", "pool"), "the stem max-pool", window.stride == 2, window.out_size)
+            )
         names = self.stage_names()
-        ops += [
-            (("stages", i, "stride"), f"stage {names[i]}")
+        steps += [
+            Resizing(("stages", i, "stride"), f"stage {names[i]}", True, _halved)
             for i, s in enumerate(self.stages)
             if s.stride == 2
         ]
-        return ops
+        return steps
+
+    def downsamplings(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """(spec path, description) of every stride-2 layer, in order."""
+        return [(step.loc, step.what) for step in self.resizings() if step.downsamples]
 
     def min_image_size(self) -> int:
-        """Smallest square input for which every stride-2 layer receives at least 2x2."""
-        n = len(self.downsamplings())
-        return 2 ** (n - 1) + 1 if n else 1
+        """Smallest square input for which every stride-2 layer receives at least 2x2 and every
+        layer leaves at least 1x1 (each size rule is monotonic: walked back from the end)."""
+        need = 1
+        for step in reversed(self.resizings()):
+            low, high = 1, 4 * need + 64  # out_size(high) >= need for any window allowed
+            while low < high:
+                mid = (low + high) // 2
+                if step.out_size(mid) >= need:
+                    high = mid
+                else:
+                    low = mid + 1
+            need = max(low, 2) if step.downsamples else low
+        return need
+
+
+@dataclass(frozen=True)
+class Resizing:
+    """A layer that changes the spatial size: where the spec sets it, what it is, whether it
+    downsamples (stride 2), and its output length for an input length."""
+
+    loc: tuple[str | int, ...]
+    what: str
+    downsamples: bool
+    out_size: Callable[[int], int]
+
+
+def _halved(size: int) -> int:
+    """A stride-2 conv padded to keep the size at stride 1 (every one here): ceil(size / 2)."""
+    return conv_out_size(size, 3, 2, 1)
 
 
 def known_block_kinds() -> list[str]:
