@@ -4,6 +4,8 @@ the shipped specs point their editors at it, and every field of every model is d
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,23 @@ def test_shipped_schema_is_what_the_models_generate() -> None:
 def test_schema_command_prints_the_shipped_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
     assert capsys.readouterr().out == shipped_schema_text()
+
+
+def test_schema_command_builds_no_model() -> None:
+    """``skbuilder schema`` reads the shipped file: neither pydantic nor the models load."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from skbuilder.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    assert main(['schema']) == 0\n"
+        "assert out.getvalue().startswith('{')\n"
+        "print(sorted(m for m in ('pydantic', 'skbuilder.spec.schema') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_yaml11_booleans_are_booleans_to_the_reader_and_the_schema() -> None:
