@@ -76,8 +76,8 @@ def test_schema_output_file(tmp_path: Path) -> None:
     out = tmp_path / "schema.json"
     assert main(["schema", "-o", str(out)]) == 0
     schema = json.loads(out.read_text())
-    assert schema["then"]["required"] == ["name", "stages"]
-    assert "extends" in schema["properties"]
+    assert schema["$defs"]["NetworkSpec"]["required"] == ["name", "stages"]
+    assert schema["$defs"]["NetworkSpecPatch"]["required"] == ["extends"]
 
 
 def test_shipped_specs_reference_the_schema(specs_dir: Path) -> None:

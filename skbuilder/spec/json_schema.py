@@ -15,6 +15,7 @@ reads it without building any model.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import sys
@@ -26,6 +27,7 @@ from pydantic_core import core_schema
 
 from skbuilder.atomic_write import write_atomic
 from skbuilder.spec.compose import EXTENDS
+from skbuilder.spec.merge import DELETE, PATCH, REPLACE
 from skbuilder.spec.scalars import yaml11_only_booleans
 from skbuilder.spec.schema import NetworkSpec
 
@@ -66,21 +68,92 @@ class SpecJsonSchema(GenerateJsonSchema):
         return out
 
 
+#: Names in ``$defs``: a model as a spec that extends another may write it (``StageSpec`` ->
+#: ``StageSpecPatch``), and the two directive mappings.
+PATCHED = "Patch"
+DELETE_MARK, REPLACE_MARK = "DeleteFromBase", "ReplaceBaseList"
+_EXTENDS = {
+    "type": "string",
+    "minLength": 1,
+    "pattern": "^[^/\\u0000][^\\u0000]*$",
+    "description": "base spec whose keys this file overrides: a relative path, or the name of a "
+    "shipped spec (`skbuilder list`)",
+}
+
+
 def spec_json_schema() -> dict[str, Any]:
-    """The schema of a spec file: NetworkSpec's, and ``extends:``, with which the required
-    top-level keys may come from the base spec."""
-    schema = NetworkSpec.model_json_schema(mode="validation", schema_generator=SpecJsonSchema)
-    schema["properties"][EXTENDS] = {
-        "type": "string",
-        "minLength": 1,
-        "pattern": "^[^/\\u0000][^\\u0000]*$",
-        "description": "base spec whose keys this file overrides: a relative path, or the name "
-        "of a shipped spec (`skbuilder list`)",
+    """The schema of a spec file: NetworkSpec's; or, with ``extends:``, the same models as a
+    merge onto the base may write them (``skbuilder.spec.merge``): nothing required, any
+    mapping may say ``$patch``, any key's value may be ``{$patch: delete}``, any list may start
+    with ``- $patch: replace``."""
+    network = NetworkSpec.model_json_schema(mode="validation", schema_generator=SpecJsonSchema)
+    defs = {"NetworkSpec": network, **network.pop("$defs")}
+    defs |= {name + PATCHED: _as_patch(copy.deepcopy(model)) for name, model in defs.items()}
+    defs[f"NetworkSpec{PATCHED}"]["properties"][EXTENDS] = _EXTENDS
+    defs[f"NetworkSpec{PATCHED}"]["required"] = [EXTENDS]
+    defs[DELETE_MARK] = _directive(DELETE, "remove this key's value from the base")
+    defs[REPLACE_MARK] = _directive(REPLACE, "as a list's first item: the rest replaces the base's")
+    return {
+        "$schema": DIALECT,
+        "title": network["title"],
+        "description": network["description"],
+        "if": {"required": [EXTENDS]},
+        "then": {"$ref": f"#/$defs/NetworkSpec{PATCHED}"},
+        "else": {"$ref": "#/$defs/NetworkSpec"},
+        "$defs": defs,
     }
-    required = schema.pop("required", [])
-    schema["if"] = {"not": {"required": [EXTENDS]}}
-    schema["then"] = {"required": required}
-    return {"$schema": DIALECT, **schema}
+
+
+def _directive(value: str, meaning: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {PATCH: {"const": value}},
+        "required": [PATCH],
+        "additionalProperties": False,
+        "description": f"`{PATCH}: {value}`: {meaning}",
+    }
+
+
+def _annotations(prop: dict[str, Any]) -> dict[str, Any]:
+    """What an editor shows on hover, kept where it looks for it."""
+    return {k: prop[k] for k in ("title", "description", "default") if k in prop}
+
+
+def _as_patch(node: Any) -> Any:
+    """A model's schema as a spec that extends another may write it. Only the keywords that
+    describe the value itself are rewritten (``not`` and ``if`` keep their meaning); list
+    lengths are left to the loader, as a leading ``$patch: replace`` is not an item."""
+    if not isinstance(node, dict):
+        return node
+    for key in ("required", "minItems", "maxItems"):
+        node.pop(key, None)
+    if "$ref" in node:
+        node["$ref"] += PATCHED
+    if "oneOf" in node:  # a partial mapping may fit several choices of a tagged union
+        node["anyOf"] = node.pop("oneOf")
+        mapping = node.get("discriminator", {}).get("mapping", {})
+        node.get("discriminator", {})["mapping"] = {k: v + PATCHED for k, v in mapping.items()}
+    for key in ("anyOf", "allOf"):
+        node[key] = [_as_patch(n) for n in node.get(key, [])] or node.pop(key, None)
+        if node[key] is None:
+            del node[key]
+    for key in ("then", "else"):
+        if key in node:
+            node[key] = _as_patch(node[key])
+    if "items" in node:
+        node["items"] = {"anyOf": [_as_patch(node["items"]), {"$ref": f"#/$defs/{REPLACE_MARK}"}]}
+    if "properties" in node:
+        delete = {"$ref": f"#/$defs/{DELETE_MARK}"}
+        node["properties"] = {
+            name: {**_annotations(prop), "anyOf": [_as_patch(prop), delete]}
+            for name, prop in node["properties"].items()
+        }
+        node["properties"][PATCH] = {
+            "enum": [REPLACE, DELETE],
+            "description": "take this mapping as written (replace), or remove it from the base "
+            "(delete)",
+        }
+    return node
 
 
 def spec_json_schema_text() -> str:

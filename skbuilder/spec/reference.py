@@ -6,13 +6,16 @@ markers; a test checks the committed page equals what this produces.
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from skbuilder.atomic_write import write_atomic
-from skbuilder.spec.json_schema import BEYOND_SCHEMA, spec_json_schema
+from skbuilder.spec.compose import EXTENDS
+from skbuilder.spec.json_schema import BEYOND_SCHEMA, PATCHED, spec_json_schema
+from skbuilder.spec.merge import PATCH
 from skbuilder.spec.scalars import yaml11_only_booleans
 
 BEGIN = "<!-- BEGIN GENERATED: python -m skbuilder.spec.reference docs/spec-rules.md -->"
@@ -96,10 +99,13 @@ def _model_section(title: str, model: dict[str, Any], required: list[str]) -> li
 
 def field_reference() -> str:
     """Markdown: one table per model, every key with its type, default and rule."""
-    schema = spec_json_schema()
-    lines = _model_section("NetworkSpec", schema, schema["then"]["required"])
-    for name, model in schema["$defs"].items():
-        lines += _model_section(name, model, model.get("required", []))
+    defs = spec_json_schema()["$defs"]
+    network = copy.deepcopy(defs["NetworkSpec"])
+    network["properties"][EXTENDS] = defs[f"NetworkSpec{PATCHED}"]["properties"][EXTENDS]
+    lines = _model_section("NetworkSpec", network, network["required"])
+    for name, model in defs.items():
+        if name != "NetworkSpec" and "properties" in model and PATCH not in model["properties"]:
+            lines += _model_section(name, model, model.get("required", []))
     lines += ["### Beyond the JSON Schema", ""]
     lines += ["What the validator refuses and the JSON Schema cannot:", ""]
     lines += [f"- {what}: {why}." for what, why in BEYOND_SCHEMA.items()]

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from skbuilder.spec import NetworkSpec, SpecError, parse_spec
 from skbuilder.spec.compose import EXTENDS, read_document, resolve_extends
 from skbuilder.spec.json_schema import beyond_schema
+from skbuilder.spec.merge import DELETE, PATCH, REPLACE
 from skbuilder.spec.shipped import shipped_root, shipped_schema_text
 from skbuilder.testing import examples, network_spec_dicts
 
@@ -212,6 +213,35 @@ def test_schema_and_validator_agree_on_drawn_specs(data: dict[str, Any], change:
         event(outcome)
 
 
+@st.composite
+def extending(draw: st.DrawFn, base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """A file that extends ``base``: some of ``other``'s keys; stages changed by name (keys of
+    another stage) or deleted; directives at drawn places (``{$patch: delete}`` as a key's
+    value, ``$patch: replace`` in a mapping or at a list's head); then mutated."""
+    keys = draw(st.lists(st.sampled_from(sorted(other)), unique=True))
+    child: dict[str, Any] = {k: copy.deepcopy(other[k]) for k in keys}
+    names = [stage["name"] for stage in base["stages"] if "name" in stage]
+    if names and draw(st.booleans()):
+        child["stages"] = []
+        for name in draw(st.lists(st.sampled_from(names), unique=True, min_size=1)):
+            donor = draw(st.sampled_from(other["stages"]))
+            changed = draw(st.lists(st.sampled_from(sorted(donor)), unique=True))
+            change = {PATCH: DELETE} if draw(st.booleans()) else {k: donor[k] for k in changed}
+            child["stages"].append({**change, "name": name})
+    for _ in range(draw(st.integers(0, 2))):
+        mappings = [v for _, v in _places(child) if isinstance(v, dict)]
+        lists = [v for _, v in _places(child) if isinstance(v, list)]
+        how = draw(st.sampled_from(("delete", "replace", "replace list")))
+        if how == "replace list" and lists:
+            draw(st.sampled_from(lists)).insert(0, {PATCH: REPLACE})
+        elif how == "replace":
+            draw(st.sampled_from(mappings))[PATCH] = REPLACE
+        else:
+            draw(st.sampled_from(mappings))[draw(st.sampled_from(KEYS))] = {PATCH: DELETE}
+    child = draw(mutated(child)) if draw(st.booleans()) else child
+    return {EXTENDS: "base.yaml", **{k: v for k, v in child.items() if k != EXTENDS}}
+
+
 @examples(0.5)
 @given(base=network_spec_dicts(), other=network_spec_dicts(), change=st.data())
 def test_schema_and_loader_agree_on_extending_files(
@@ -223,10 +253,10 @@ def test_schema_and_loader_agree_on_extending_files(
     """A file that extends another: the schema sees its own keys only, so what it refuses the
     loader refuses, and what the loader accepts it accepts."""
     folder = tmp_path_factory.mktemp("extends")
+    for i, stage in enumerate(base["stages"]):  # named, so that stages merge by name
+        stage.setdefault("name", f"s{i}")
     (folder / "base.yaml").write_text(yaml.safe_dump(base), encoding="utf-8")
-    keys = change.draw(st.lists(st.sampled_from(sorted(other)), unique=True))
-    child = change.draw(mutated({EXTENDS: "base.yaml", **{k: other[k] for k in keys}}))
-    child[EXTENDS] = "base.yaml"
+    child = change.draw(extending(base, other))
     try:
         parse_spec(yaml.safe_dump(child), base_dir=folder)
         loaded = True
