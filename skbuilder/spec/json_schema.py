@@ -6,7 +6,8 @@ validator error of that kind from one the schema should have caught (a property 
 to that). It is generated from the models in validation mode, so it follows them: short forms
 come from their before-validators' ``json_schema_input_type``, settings' own rules from
 ``json_schema_extra`` beside them. This module adds what belongs to the file rather than to a
-model: ``extends:``, YAML 1.1's boolean words, and that a mapping in a tagged union names its tag.
+model: ``extends:`` with the forms a merge onto the base takes (``skbuilder.spec.merge``), YAML
+1.1's boolean words, and that a mapping in a tagged union names its tag.
 
 ``python -m skbuilder.spec.json_schema FILE...`` writes it (``make docs``); the package ships
 it beside the specs (``skbuilder.spec.shipped.SCHEMA_NAME``), where ``skbuilder schema``
