@@ -11,6 +11,10 @@ from skbuilder.input_file import check_input_file
 
 #: Largest image decoded (float RGBA in memory is 16 bytes a pixel: 800 MB at the cap).
 MAX_PIXELS = 50_000_000
+#: Longest side of an image decoded, and of the image it is resized to.
+MAX_SIDE = 30_000
+#: Largest image an image is resized to before its centre is cropped (float RGB).
+MAX_RESIZED_PIXELS = MAX_PIXELS
 
 
 class ImageError(ValueError):
@@ -37,7 +41,30 @@ def image_size(path: str | Path) -> tuple[int, int]:
         raise ImageError(f"{path}: cannot read image: {first_line(exc)}") from None
     if width * height > MAX_PIXELS:
         raise ImageError(f"{path}: {_too_large(f'{width}x{height} ({width * height:,} pixels)')}")
+    if max(width, height) > MAX_SIDE or min(width, height) < 1:
+        raise ImageError(
+            f"{path}: the image is {width}x{height}; each side must be from 1 to {MAX_SIDE:,} "
+            "pixels"
+        )
     return width, height
+
+
+def resized_size(width: int, height: int, shorter: int) -> tuple[int, int]:
+    """(width, height) after scaling the shorter side to ``shorter`` (at least ``shorter``)."""
+    scale = shorter / min(width, height)
+    return max(shorter, round(width * scale)), max(shorter, round(height * scale))
+
+
+def check_resize(path: str | Path, size: tuple[int, int], shorter: int) -> None:
+    """ImageError when resizing an image of ``size`` (width, height) so that its shorter side
+    is ``shorter`` would make it larger than ``MAX_RESIZED_PIXELS`` (a long, thin image)."""
+    width, height = resized_size(*size, shorter)
+    if width * height > MAX_RESIZED_PIXELS or max(width, height) > 64 * MAX_SIDE:
+        raise ImageError(
+            f"{path}: the image is {size[0]}x{size[1]}; resized to a shorter side of {shorter} "
+            f"it would be {width}x{height} ({width * height:,} pixels), over the limit of "
+            f"{MAX_RESIZED_PIXELS:,}; crop it closer to square first"
+        )
 
 
 def _too_large(size: str) -> str:

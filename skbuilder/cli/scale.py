@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 
 from skbuilder import progress
@@ -19,7 +20,9 @@ from skbuilder.cli.common import (
     MAX_BATCH,
     MAX_SEED,
     CLIError,
+    FileProblem,
     add_input_size_argument,
+    add_run_arguments,
     add_spec_argument,
     add_threads_argument,
     add_weights_arguments,
@@ -29,6 +32,8 @@ from skbuilder.cli.common import (
     spec_from_args,
     write_text_atomic,
 )
+from skbuilder.spec.errors import shown
+from skbuilder.text import human
 
 DEFAULT_SPEC = "sknet_tiny_shapes"
 #: Bounds of the experiment's sizes: far above a laptop run, far below what would exhaust memory.
@@ -36,39 +41,58 @@ MAX_EPOCHS, MAX_IMAGES, MAX_JOBS = 1000, 1_000_000, 64
 DEFAULT_RESULTS = Path("out/scale-experiment")
 
 
+#: Bounds of the list options: object scales up to 8x (a crop of 1/8 of the image), few enough
+#: values and seeds that the work stays countable.
+MAX_SCALE, MAX_SCALES, MAX_SEEDS = 8.0, 16, 64
+#: The smallest evaluation crop fraction: the image is resized to at most 4x the input size.
+MIN_CROP_FRACTION = 0.25
+_DECIMAL = re.compile(r"[0-9]{1,6}(\.[0-9]{0,6})?", re.ASCII)
+
+
+def _items(text: str, what: str, most: int) -> list[str]:
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) > most:
+        raise argparse.ArgumentTypeError(f"at most {most} {what}, got {len(parts)}")
+    return parts
+
+
 def scale_list(text: str) -> tuple[float, ...]:
-    """``1,1.5,2`` -> (1.0, 1.5, 2.0); every scale at least 1 (a centre crop)."""
-    try:
-        values = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected scales such as 1,1.5,2, got {text!r}") from None
-    if any(not v >= 1 for v in values) or len(set(values)) != len(values):
+    """``1,1.5,2`` -> (1.0, 1.5, 2.0): distinct decimal scales from 1 (a centre crop) to
+    ``MAX_SCALE``."""
+    parts = _items(text, "scales", MAX_SCALES)
+    if not all(_DECIMAL.fullmatch(part) for part in parts):
         raise argparse.ArgumentTypeError(
-            f"object scales must be distinct and at least 1 (the crop enlarges), got {text!r}"
+            f"expected scales such as 1,1.5,2 (decimals), got '{shown(text, 40)}'"
+        )
+    values = tuple(float(part) for part in parts)
+    if any(not 1 <= v <= MAX_SCALE for v in values) or len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(
+            f"object scales must be distinct, from 1 (the crop enlarges) to {MAX_SCALE:g}, "
+            f"got '{shown(text, 40)}'"
         )
     return tuple(sorted(values))
 
 
 def seed_list(text: str) -> tuple[int, ...]:
-    """``0,1,2`` -> (0, 1, 2)."""
-    try:
-        values = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seeds such as 0,1,2, got {text!r}") from None
-    if len(set(values)) != len(values) or min(values) < 0 or max(values) > MAX_SEED:
-        raise argparse.ArgumentTypeError(f"seeds must be distinct, from 0 to {MAX_SEED}: {text!r}")
+    """``0,1,2`` -> (0, 1, 2): distinct seeds from 0 to ``MAX_SEED``."""
+    parse = bounded_int(0, MAX_SEED)
+    values = tuple(parse(part) for part in _items(text, "seeds", MAX_SEEDS))
+    if len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"seeds must be distinct, got '{shown(text, 40)}'")
     return values
 
 
 def crop_fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
+    """A decimal fraction from ``MIN_CROP_FRACTION`` to 1."""
+    if not _DECIMAL.fullmatch(text.strip()):
         raise argparse.ArgumentTypeError(
-            f"expected a fraction such as 0.875, got {text!r}"
-        ) from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"the crop fraction must be in (0, 1], got {text}")
+            f"expected a fraction such as 0.875, got '{shown(text, 40)}'"
+        )
+    value = float(text)
+    if not MIN_CROP_FRACTION <= value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"the crop fraction must be from {MIN_CROP_FRACTION} to 1, got {shown(text, 40)}"
+        )
     return value
 
 
@@ -123,7 +147,12 @@ def _register_analyze(actions: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--limit", type=bounded_int(1, MAX_IMAGES), metavar="N", help="use the first N images only"
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights when none are given")
+    p.add_argument(
+        "--seed",
+        type=bounded_int(0, MAX_SEED),
+        default=0,
+        help="seed of the weights when none are given",
+    )
     add_input_size_argument(p)
     add_threads_argument(
         p, "torch threads per process (1: on a busy machine more threads can be far slower)"
@@ -164,6 +193,7 @@ def _register_experiment(actions: argparse._SubParsersAction) -> None:
     add_threads_argument(
         p, "torch threads per process (1: on a busy machine more threads can be far slower)"
     )
+    add_run_arguments(p)
     p.add_argument("--out", default=str(DEFAULT_RESULTS), metavar="DIR", help="output folder")
     p.set_defaults(run=run_experiment)
 
@@ -287,6 +317,7 @@ def run_experiment(args: argparse.Namespace) -> int:
         config.check(spec)
     except ValueError as exc:
         raise CLIError(f"{args.spec}: {exc}") from None
+    _check_data_memory(config, spec.input.image_size, args.max_memory)
     out = _output_folder(args.out)
     torch.set_num_threads(args.threads)
     jobs = min(args.jobs, len(config.seeds))
@@ -307,6 +338,19 @@ def run_experiment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_data_memory(config: object, size: int, limit: int | None) -> None:
+    """Refuse an experiment whose generated images (a set at once, and its normalised copy)
+    could pass ``--max-memory``."""
+    images = max(getattr(config, "train_images", 0), getattr(config, "test_images", 0))
+    need = 2 * images * 3 * size * size * 4
+    if limit is not None and need > limit:
+        raise CLIError(
+            f"{images:,} images of {size}x{size} at once could need {human(need)}B, over the "
+            f"limit of {human(limit)}B; pass fewer --train-images/--test-images or raise "
+            "--max-memory"
+        )
+
+
 def run_report(args: argparse.Namespace) -> int:
     _require_plots()
     _report(Path(args.results), args.doc, args.figures, args.memory, args.also)
@@ -316,25 +360,25 @@ def run_report(args: argparse.Namespace) -> int:
 def _report(
     results_dir: Path, doc: str | None, figures: str | None, memory: str | None, also: list[str]
 ) -> None:
-    import json
-
     from skbuilder.analysis.scale.report import (
         ReportError,
+        ReportFileError,
         load_results,
         markdown,
+        read_json,
+        read_text,
         update_document,
         write_figures,
     )
 
     try:
         results = load_results(results_dir)
-        memory_data = None
-        if memory:
-            try:
-                memory_data = json.loads(Path(memory).read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise ReportError(f"{memory}: cannot read the memory results: {exc}") from None
+        memory_data = read_json(memory, "memory results") if memory else None
+        if memory_data is not None and not isinstance(memory_data, dict):
+            raise ReportError(f"{shown(memory, 200)}: not the memory results (not an object)")
         others = [load_results(folder) for folder in also]
+        if doc:
+            read_text(doc, "document")  # refused now, before any figure is drawn
         folder = _output_folder(figures) if figures else results_dir
         paths = write_figures(results, folder)
         print(f"wrote {', '.join(str(p) for p in paths.values())}")
@@ -343,9 +387,13 @@ def _report(
             section = markdown(results, Path(link).as_posix(), memory_data, others)
             update_document(doc, section)
             print(f"updated the generated section of {doc}")
+    except ReportFileError as exc:
+        raise FileProblem(str(exc)) from None
     except ReportError as exc:
         raise CLIError(str(exc)) from None
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, IndexError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        # the files were read and parsed; what fails now is their content
         raise CLIError(
-            f"{results_dir}/results.json: not the results this version writes ({exc})"
+            f"{shown(results_dir, 200)}/results.json: not the results this version writes "
+            f"({type(exc).__name__}: {shown(str(exc), 200)})"
         ) from None

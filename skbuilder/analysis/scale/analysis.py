@@ -100,8 +100,12 @@ def image_batches(
     labelled = all(label is not None for _, label in items)
     for start in range(0, len(items), batch_size):
         chunk = items[start : start + batch_size]
+        shorter = max(size, round(size / crop_fraction))  # what evaluation_crop resizes to
         images = torch.stack(
-            [normalize(evaluation_crop(read_image(p), size, crop_fraction)) for p, _ in chunk]
+            [
+                normalize(evaluation_crop(read_image(p, shorter=shorter), size, crop_fraction))
+                for p, _ in chunk
+            ]
         )
         if labelled:
             yield images, torch.tensor([label for _, label in chunk])
