@@ -14,11 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# pydantic scans installed plugins on its first model: scan here, guarded, first.
-from skbuilder.plugins import prime_pydantic
-
-prime_pydantic()
-
 #: Public name -> the module that defines it (imported on first use).
 _EXPORTS = {
     "Block": "skbuilder.nn.blocks",

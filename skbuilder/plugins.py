@@ -100,7 +100,15 @@ def load_plugin(source: str) -> None:
     if _is_file(source):
         _load_file(source)
     elif len(source) <= 200 and _MODULE_NAME.fullmatch(source):
-        guarded(f"cannot load plugin {source!r}", lambda: importlib.import_module(source))
+        try:
+            guarded(f"cannot load plugin {source!r}", lambda: importlib.import_module(source))
+        except PluginError as exc:
+            local = source.replace(".", "/") + ".py"
+            if os.path.isfile(local):  # the current folder is not searched for modules
+                raise PluginError(
+                    f"{exc}; to load {local} give its path: --plugin ./{local}"
+                ) from None
+            raise
     else:
         raise PluginError(
             f"cannot load plugin {shown(source, 80)}: give a module name (my_blocks, "
@@ -149,9 +157,13 @@ def _load_file(source: str) -> None:
 # -- installed entry points --------------------------------------------------------------------
 
 
-def _warn(message: str) -> None:
+def report(message: str) -> None:
+    """Keep ``message`` for ``problems()`` (the command line prints each once)."""
     if message not in _problems:
         _problems.append(message)
+
+
+_warn = report
 
 
 def _where(dist: importlib.metadata.Distribution) -> str:

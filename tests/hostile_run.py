@@ -10,7 +10,9 @@ fresh interpreter (the figures a user's command would reach), then runs COMMAND 
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import importlib
 import io
 import json
 import os
@@ -18,7 +20,8 @@ import stat
 import sys
 import tempfile
 import time
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,28 +60,94 @@ def reset_peak() -> bool:
     return True
 
 
-def run_main(argv: tuple[str, ...]) -> Result:
-    """``skbuilder argv`` in this process, with its status, output, CPU time and peak memory."""
+class FullStream(io.StringIO):
+    """Standard output on a full disk (``>/dev/full``): writes are buffered, flushing fails."""
+
+    def flush(self) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+class FailingStream(io.StringIO):
+    """Standard output on a failing device: every write fails."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+
+def _stdout(kind: str) -> io.StringIO | None:
+    return {"ok": io.StringIO, "full": FullStream, "eio": FailingStream}.get(kind, lambda: None)()
+
+
+def run_main(
+    argv: tuple[str, ...], *, stdout: str = "ok", root: Path | None = None, entries: tuple = ()
+) -> Result:
+    """``skbuilder argv`` in this process, with its status, output, CPU time and peak memory;
+    plugins it loads are forgotten afterwards (``isolated``)."""
     from skbuilder.cli import main
 
-    out, err = io.StringIO(), io.StringIO()
+    out, err = _stdout(stdout), io.StringIO()
     measured = reset_peak()
     start = _memory_kb("VmRSS")
     cpu = time.process_time()
-    with redirect_stdout(out), redirect_stderr(err):
+    with isolated(root, entries), redirect_stdout(out), redirect_stderr(err):  # type: ignore[type-var]
         try:
             status = main(list(argv))
         except SystemExit as exc:  # argparse's usage errors
             status = int(exc.code or 0)
     cpu = time.process_time() - cpu
     peak = _memory_kb("VmHWM") if measured else None
-    return Result(status, out.getvalue(), err.getvalue(), cpu, peak, start)
+    text = out.getvalue() if isinstance(out, io.StringIO) else ""
+    return Result(status, text, err.getvalue(), cpu, peak, start)
+
+
+@contextmanager
+def isolated(root: Path | None, entries: tuple[str, ...]) -> Iterator[None]:
+    """The block registry, the plugin loader's memory, ``sys.path`` and the plugin modules as
+    they were before; ``entries`` (folders under ``root``) first on ``sys.path`` meanwhile, as
+    installed packages; no bytecode written into the case's folder."""
+    from skbuilder import plugins
+    from skbuilder.blocks import registry
+
+    saved_registry = (
+        dict(registry._KINDS),
+        dict(registry._replaced),
+        dict(registry._plugin_failures),
+    )
+    saved_flags = (registry._entry_points_loaded, list(plugins._loaded), list(plugins._problems))
+    saved_groups, modules, path = plugins._groups, set(sys.modules), list(sys.path)
+    bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    if entries and root is not None:
+        sys.path[:0] = [str(root / entry) for entry in entries]
+        registry._entry_points_loaded, plugins._groups = False, None
+        importlib.invalidate_caches()
+    try:
+        yield
+    finally:
+        sys.dont_write_bytecode = bytecode
+        sys.path[:] = path
+        for name in set(sys.modules) - modules:
+            file = str(getattr(sys.modules[name], "__file__", "") or "")
+            if name.startswith(plugins.FILE_PLUGIN_PREFIX) or (root and file.startswith(str(root))):
+                del sys.modules[name]
+        registry._KINDS.clear()
+        registry._KINDS.update(saved_registry[0])
+        registry._replaced.clear()
+        registry._replaced.update(saved_registry[1])
+        registry._plugin_failures.clear()
+        registry._plugin_failures.update(saved_registry[2])
+        registry._entry_points_loaded = saved_flags[0]
+        plugins._loaded[:] = saved_flags[1]
+        plugins._problems[:] = saved_flags[2]
+        plugins._groups = saved_groups
+        importlib.invalidate_caches()
 
 
 def prepare(case: Case, root: Path) -> None:
     """The files a case finds in its (empty) folder ``root``."""
     for name, content in case.files:
         path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:
@@ -122,7 +191,9 @@ def measure(names: list[str]) -> dict[str, dict[str, float | int | None]]:
                 case.patch(patch)
             os.chdir(root)
             try:
-                result = run_main(case.argv)
+                result = run_main(
+                    case.argv, stdout=case.stdout, root=root, entries=case.path_entries
+                )
             finally:
                 os.chdir(cwd)
         report[name] = {"status": result.status, "cpu_s": result.cpu_s, "peak_kb": result.peak_kb}

@@ -33,6 +33,14 @@ CATEGORIES = {
     "outputs",
     "terminal",
     "messages",
+    "plugins",
+    "kinds",
+    "entry-points",
+    "scale-options",
+    "scale-files",
+    "images",
+    "streams",
+    "commands",
 }
 #: Characters that must never reach the terminal raw: C0/C1 controls but the line break,
 #: DEL, zero widths, bidi controls, line and paragraph separators.
@@ -74,7 +82,7 @@ def test_hostile_input_is_refused_cleanly(
     if case.patch is not None:
         case.patch(monkeypatch)
     before = snapshot(tmp_path)
-    result = run_main(case.argv)
+    result = run_main(case.argv, stdout=case.stdout, root=tmp_path, entries=case.path_entries)
     err, lines = result.err, result.err.splitlines()
 
     assert result.status == case.status, err
@@ -88,6 +96,10 @@ def test_hostile_input_is_refused_cleanly(
         assert lines[-1] == f"skbuilder: {n} problem{'s' if n != 1 else ''} in the spec"
     if case.status == 3:
         assert "problem" not in err  # a file that cannot be read is not a problem in a spec
+    if case.stdout != "ok":  # one line says why standard output failed
+        assert [line for line in lines if line.startswith("skbuilder: ")] == [case.where], err
+    for word in case.not_out:
+        assert word not in result.out, f"{word!r} on stdout:\n{result.out[:3000]}"
     assert not RAW_CONTROL.search(err + result.out)
     assert len(lines) <= 230 and max(map(len, lines), default=0) <= 1200, "unbounded echo"
     assert result.cpu_s < MAX_CPU_S, f"{result.cpu_s:.2f} s of CPU"

@@ -49,8 +49,8 @@ def image_dir(tmp_path: Path) -> Path:
     return root
 
 
-def _fails(capsys, argv: list[str], message: str) -> None:
-    assert main(argv) == 1
+def _fails(capsys, argv: list[str], message: str, status: int = 1) -> None:
+    assert main(argv) == status
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert message in err.splitlines()[0], err
@@ -117,6 +117,6 @@ def test_experiment_refuses_a_spec_with_the_wrong_classes(spec_file: Path, capsy
 
 
 def test_report_needs_results_and_markers(tmp_path: Path, capsys) -> None:
-    _fails(capsys, ["scale", "report", str(tmp_path)], "results.json: no such file")
+    _fails(capsys, ["scale", "report", str(tmp_path)], "results.json: no such file", status=3)
     (tmp_path / "results.json").write_text("{}")
     _fails(capsys, ["scale", "report", str(tmp_path)], "not the results of an experiment")

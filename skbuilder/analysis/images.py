@@ -51,7 +51,7 @@ def read_image(path: str | Path, *, shorter: int | None = None) -> Tensor:
     except ImportError:
         raise ImageError("reading images needs matplotlib (pip install skbuilder[viz])") from None
     try:
-        array = imread(io.BytesIO(data))
+        array = imread(io.BytesIO(data), format=path.suffix.lstrip(".").lower() or None)
     except Exception as exc:
         raise ImageError(f"{path}: cannot read image: {first_line(exc)}") from None
     if array.dtype.kind in "ui":  # Pillow formats give integers; PNG gives floats in [0, 1]

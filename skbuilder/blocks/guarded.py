@@ -46,10 +46,10 @@ class GuardedKind(BlockKind):
         for attribute in _COPIED:
             setattr(self, attribute, getattr(inner, attribute))
 
-    def _call(self, method: str, action: Callable[[], T]) -> T:
+    def _call(self, method: str, action: Callable[[], T], passes: type[Exception] = KindError) -> T:
         try:
             return action()
-        except KindError:
+        except (KindError, passes):
             raise
         except (Exception, SystemExit, GeneratorExit) as exc:  # the user's code may raise anything
             text = str(exc).strip().splitlines()
@@ -60,7 +60,9 @@ class GuardedKind(BlockKind):
         return f"block kind {self.name!r} ({type(self.inner).__qualname__}): {what}"
 
     def layout(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> Op:
-        found = self._call("layout()", lambda: self.inner.layout(w_in, w_out, stride, params))
+        # NotImplementedError: the kind describes no layout (a module block); callers fall back
+        args = (w_in, w_out, stride, params)
+        found = self._call("layout()", lambda: self.inner.layout(*args), NotImplementedError)
         if not isinstance(found, Op):
             raise KindError(self._fault(f"layout() returned {_what(found)}, not an op"))
         return found

@@ -62,7 +62,9 @@ def register_block(name: str, *, replace: bool = False) -> Callable[[T], T]:
                     "register_block(name, replace=True) replaces it"
                 )
             if _is_builtin(old):
-                _replaced[name] = f"{getattr(source, '__module__', '?')}.{_qualname(source)}"
+                by = f"{getattr(source, '__module__', '?')}.{_qualname(source)}"
+                _replaced[name] = by
+                plugins.report(f"the built-in block kind {name!r} is replaced by {by}")
         _KINDS[name] = kind if _is_builtin(kind) else GuardedKind(kind)
         return block
 

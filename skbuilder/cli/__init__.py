@@ -37,6 +37,7 @@ from skbuilder.cli.common import (
     add_plugin_everywhere,
     guarded_stdout,
     load_plugins,
+    report_plugin_problems,
 )
 from skbuilder.plugins import KindError
 from skbuilder.spec.errors import SpecError, SpecFileError, shown
@@ -139,6 +140,8 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("skbuilder: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        report_plugin_problems()
 
 
 def _silence_stdout() -> None:

@@ -332,20 +332,24 @@ def add_plugin_everywhere(parser: argparse.ArgumentParser) -> None:
 
 def load_plugins(sources: list[str]) -> None:
     """Load each ``--plugin`` (the block registry only when there is one); CLIError naming
-    the plugin when it fails in any way. Replaced built-in kinds and skipped installed
-    packages are reported on stderr."""
+    the plugin when it fails in any way."""
+    if not sources:
+        return
+    from skbuilder.blocks.registry import PluginError, load_plugin
+
+    try:
+        for source in sources:
+            load_plugin(source)
+    except PluginError as exc:
+        raise CLIError(str(exc)) from None
+    finally:
+        report_plugin_problems()
+
+
+def report_plugin_problems() -> None:
+    """Warn on stderr, once each, of installed packages skipped and built-in kinds replaced."""
     from skbuilder import plugins
 
-    if sources:
-        from skbuilder.blocks.registry import load_plugin, replaced_kinds
-
-        for source in sources:
-            try:
-                load_plugin(source)
-            except plugins.PluginError as exc:
-                raise CLIError(str(exc)) from None
-        for name, by in replaced_kinds().items():
-            warn(f"the built-in block kind {name!r} is replaced by {shown(by, 120)}")
     for problem in plugins.take_problems():
         warn(problem)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from skbuilder import progress
+from skbuilder.atomic_write import check_output_path
 from skbuilder.cli.common import (
     CLIError,
     add_input_size_argument,
@@ -69,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_path(args.output)  # before the name is read as a Path (d.svg/ -> d.svg)
     spec = spec_from_args(args)
     size = image_size_from_args(spec, args)
     from skbuilder.render import DiagramError, diagram, write_diagram

@@ -247,20 +247,27 @@ def run_analyze(args: argparse.Namespace) -> int:
     _require_plots()
     import torch
 
+    from skbuilder.analysis.image_files import check_resize, image_size
     from skbuilder.analysis.images import ImageError
     from skbuilder.analysis.scale.analysis import analyze_scales, image_batches, image_folder
     from skbuilder.analysis.scale.report import write_analysis
     from skbuilder.analysis.scale.units import UnitNameError, resolve_unit
+    from skbuilder.input_file import InputFileError
     from skbuilder.nn.builder import build_model
 
     torch.set_num_threads(args.threads)
     try:
         items, classes = image_folder(args.images)
+        items = items[: args.limit] if args.limit else items
+        shorter = max(size, round(size / args.crop_fraction))  # what the evaluation crop resizes to
+        for path, _ in items:  # every image's header, before anything is built or decoded
+            check_resize(path, image_size(path), shorter)
+    except InputFileError as exc:
+        raise FileProblem(str(exc)) from None
     except ImageError as exc:
         raise CLIError(str(exc)) from None
     if args.per_class and classes is None:
         raise CLIError(f"{args.images}: --per-class needs one sub-folder of images per class")
-    items = items[: args.limit] if args.limit else items
     torch.manual_seed(args.seed)
     model = build_model(spec).eval()
     weights = load_weights_from_args(model, args) or f"random weights (seed {args.seed})"
@@ -270,7 +277,6 @@ def run_analyze(args: argparse.Namespace) -> int:
         )
     except UnitNameError as exc:
         raise CLIError(f"--units: {exc}") from None
-    out = _output_folder(args.out)
 
     batches = image_batches(items, size, batch_size=args.batch, crop_fraction=args.crop_fraction)
     with progress.bar(desc="analyse", total=len(items), unit="img") as bar:
@@ -283,6 +289,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CLIError(f"{spec.name}: {exc}") from None
 
+    out = _output_folder(args.out)
     title = f"{spec.name}, {weights}: {len(items)} images from {args.images}"
     meta = {"spec": spec.name, "weights": weights, "crop_fraction": args.crop_fraction}
     try:
