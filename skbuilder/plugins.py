@@ -207,7 +207,8 @@ def entry_points(group: str) -> list[importlib.metadata.EntryPoint]:
 
 def load_entry_point(entry: importlib.metadata.EntryPoint) -> Any:
     """What ``entry`` names, loaded through ``guarded``."""
-    return guarded(f"entry point {shown(entry.name, 80)} ({shown(entry.value, 120)})", entry.load)
+    what = f"entry point {shown(repr(entry.name), 80)} ({shown(entry.value, 120)})"
+    return guarded(what, entry.load)
 
 
 def prime_pydantic() -> None:
