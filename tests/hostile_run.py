@@ -3,9 +3,10 @@
 CPU time is the process's own (``time.process_time``). Peak memory is the resident set's
 high-water mark, reset before each command through ``/proc/self/clear_refs`` (Linux), so each
 case measures its own peak. ``python -m tests.hostile_run REPORT.json NAME... -- COMMAND...``
-(``all`` for every case) writes the status, CPU time and absolute peak of each named case in a
-fresh interpreter (the figures a user's command would reach), then runs COMMAND as
-``python -m skbuilder`` would.
+(``all`` for every case) writes the status, traceback, changed files, CPU time and absolute
+peak of each named case in a fresh interpreter (the figures a user's command would reach), then
+runs COMMAND as ``python -m skbuilder`` would; ``python -m tests.hostile_run --summary
+REPORT.json`` prints the counts per category.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import importlib
 import io
 import json
 import os
+import signal
 import stat
 import sys
 import tempfile
@@ -174,30 +176,92 @@ def snapshot(root: Path) -> dict[str, tuple[object, ...]]:
     return entries
 
 
-def measure(names: list[str]) -> dict[str, dict[str, float | int | None]]:
-    """Run the named cases (``all``: every case) here, each in a fresh folder; status, CPU
-    seconds and absolute peak resident set (kB) of each."""
+class Hang(Exception):
+    """A case ran past ``HANG_S`` seconds."""
+
+
+#: Wall-clock seconds after which a case counts as hanging.
+HANG_S = 60
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise Hang
+
+
+def measure(names: list[str]) -> dict[str, dict[str, object]]:
+    """Run the named cases (``all``: every case) here, each in a fresh folder: expected and
+    actual status, whether a traceback was printed, whether any file changed, CPU seconds and
+    absolute peak resident set (kB) of each; a case past ``HANG_S`` seconds is a hang."""
     import pytest
 
     by_name = {case.name: case for case in CASES}
-    report: dict[str, dict[str, float | int | None]] = {}
+    report: dict[str, dict[str, object]] = {}
     cwd = os.getcwd()
+    previous = signal.signal(signal.SIGALRM, _alarm)
     for name in list(by_name) if names == ["all"] else names:
         case = by_name[name]
         with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
             root = Path(folder)
-            prepare(case, root)
+            try:
+                prepare(case, root)
+            except pytest.skip.Exception:
+                continue  # a device node this machine does not allow
             if case.patch is not None:
                 case.patch(patch)
+            before = snapshot(root)
             os.chdir(root)
+            signal.alarm(HANG_S)
             try:
                 result = run_main(
                     case.argv, stdout=case.stdout, root=root, entries=case.path_entries
                 )
+            except Hang:
+                report[name] = {"category": case.category, "expected": case.status, "hang": True}
+                continue
             finally:
+                signal.alarm(0)
                 os.chdir(cwd)
-        report[name] = {"status": result.status, "cpu_s": result.cpu_s, "peak_kb": result.peak_kb}
+            changed = snapshot(root) != before
+        report[name] = {
+            "category": case.category,
+            "expected": case.status,
+            "status": result.status,
+            "traceback": "Traceback" in result.err + result.out,
+            "changed": changed,
+            "hang": False,
+            "cpu_s": result.cpu_s,
+            "peak_kb": result.peak_kb,
+        }
+    signal.signal(signal.SIGALRM, previous)
     return report
+
+
+def summary(report: dict[str, dict[str, object]]) -> str:
+    """Per category: cases, wrong statuses, tracebacks, exit-0 answers to bad input, hangs,
+    changed files, the largest CPU time and absolute peak."""
+    rows: dict[str, list[dict[str, object]]] = {}
+    for figures in report.values():
+        rows.setdefault(str(figures["category"]), []).append(figures)
+    lines = [
+        "category        cases  wrong  tracebacks  exit-0  hangs  changed  max CPU s  max peak MB"
+    ]
+    for category, found in [*sorted(rows.items()), ("all", list(report.values()))]:
+        ran = [f for f in found if not f["hang"]]
+        count = (
+            len(found),
+            sum(f.get("status") != f["expected"] for f in found),
+            sum(bool(f.get("traceback")) for f in ran),
+            sum(f.get("status") == 0 and f["expected"] != 0 for f in ran),
+            sum(bool(f["hang"]) for f in found),
+            sum(bool(f.get("changed")) for f in ran),
+        )
+        cpu = max((float(f["cpu_s"]) for f in ran), default=0.0)  # type: ignore[arg-type]
+        peak = max((int(f["peak_kb"] or 0) for f in ran), default=0)  # type: ignore[call-overload]
+        lines.append(
+            f"{category:<15} {count[0]:5}  {count[1]:5}  {count[2]:10}  {count[3]:6}  "
+            f"{count[4]:5}  {count[5]:7}  {cpu:9.2f}  {peak / 1024:11.0f}"
+        )
+    return "\n".join(lines)
 
 
 def _main(argv: list[str]) -> int:
@@ -211,6 +275,9 @@ def _main(argv: list[str]) -> int:
         import PIL.Image  # noqa: F401
     except ImportError:
         pass
+    if argv[:1] == ["--summary"]:  # python -m tests.hostile_run --summary REPORT.json
+        print(summary(json.loads(Path(argv[1]).read_text())))
+        return 0
     split = argv.index("--")
     report, names, command = argv[0], argv[1:split], argv[split + 1 :]
     Path(report).write_text(json.dumps(measure(names), indent=1))

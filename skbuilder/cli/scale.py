@@ -359,7 +359,6 @@ def _check_data_memory(config: object, size: int, limit: int | None) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    _require_plots()
     _report(Path(args.results), args.doc, args.figures, args.memory, args.also)
     return 0
 
@@ -367,15 +366,12 @@ def run_report(args: argparse.Namespace) -> int:
 def _report(
     results_dir: Path, doc: str | None, figures: str | None, memory: str | None, also: list[str]
 ) -> None:
-    from skbuilder.analysis.scale.report import (
+    from skbuilder.analysis.scale_results import (
         ReportError,
         ReportFileError,
         load_results,
-        markdown,
         read_json,
         read_text,
-        update_document,
-        write_figures,
     )
 
     try:
@@ -386,6 +382,9 @@ def _report(
         others = [load_results(folder) for folder in also]
         if doc:
             read_text(doc, "document")  # refused now, before any figure is drawn
+        _require_plots()
+        from skbuilder.analysis.scale.report import markdown, update_document, write_figures
+
         folder = _output_folder(figures) if figures else results_dir
         paths = write_figures(results, folder)
         print(f"wrote {', '.join(str(p) for p in paths.values())}")
