@@ -9,6 +9,7 @@ from pathlib import Path
 
 from skbuilder.input_file import check_input_file
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 #: Largest image decoded (float RGBA in memory is 16 bytes a pixel: 800 MB at the cap).
 MAX_PIXELS = 50_000_000
 #: Longest side of an image decoded, and of the image it is resized to.
@@ -74,3 +75,26 @@ def _too_large(size: str) -> str:
 def first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def image_folder(root: str | Path) -> tuple[list[tuple[Path, int | None]], list[str] | None]:
+    """The image files under ``root`` and their class: with sub-folders, each is a class
+    (sorted by name, as torchvision's ImageFolder); a flat folder has no classes."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ImageError(f"{root}: no such folder")
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    items: list[tuple[Path, int | None]]
+    classes: list[str] | None
+    if folders:
+        items = [(f, i) for i, d in enumerate(folders) for f in _images_in(d)]
+        classes = [d.name for d in folders]
+    else:
+        items, classes = [(f, None) for f in _images_in(root)], None
+    if not items:
+        raise ImageError(f"{root}: no image files ({', '.join(IMAGE_SUFFIXES)})")
+    return items, classes
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)

@@ -244,18 +244,9 @@ def run_analyze(args: argparse.Namespace) -> int:
     size = image_size_from_args(spec, args)
     if spec.input.channels != 3:
         raise CLIError(f"{spec.name} takes {spec.input.channels} input channels; images give 3")
-    _require_plots()
-    import torch
-
-    from skbuilder.analysis.image_files import check_resize, image_size
-    from skbuilder.analysis.images import ImageError
-    from skbuilder.analysis.scale.analysis import analyze_scales, image_batches, image_folder
-    from skbuilder.analysis.scale.report import write_analysis
-    from skbuilder.analysis.scale.units import UnitNameError, resolve_unit
+    from skbuilder.analysis.image_files import ImageError, check_resize, image_folder, image_size
     from skbuilder.input_file import InputFileError
-    from skbuilder.nn.builder import build_model
 
-    torch.set_num_threads(args.threads)
     try:
         items, classes = image_folder(args.images)
         items = items[: args.limit] if args.limit else items
@@ -268,6 +259,15 @@ def run_analyze(args: argparse.Namespace) -> int:
         raise CLIError(str(exc)) from None
     if args.per_class and classes is None:
         raise CLIError(f"{args.images}: --per-class needs one sub-folder of images per class")
+    _require_plots()
+    import torch
+
+    from skbuilder.analysis.scale.analysis import analyze_scales, image_batches
+    from skbuilder.analysis.scale.report import write_analysis
+    from skbuilder.analysis.scale.units import UnitNameError, resolve_unit
+    from skbuilder.nn.builder import build_model
+
+    torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     model = build_model(spec).eval()
     weights = load_weights_from_args(model, args) or f"random weights (seed {args.seed})"
@@ -305,6 +305,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 def run_experiment(args: argparse.Namespace) -> int:
     spec = spec_from_args(argparse.Namespace(spec=args.spec))
+    _check_data_memory(args, spec.input.image_size, args.max_memory)
     _require_plots()
     import json
 
@@ -324,7 +325,6 @@ def run_experiment(args: argparse.Namespace) -> int:
         config.check(spec)
     except ValueError as exc:
         raise CLIError(f"{args.spec}: {exc}") from None
-    _check_data_memory(config, spec.input.image_size, args.max_memory)
     out = _output_folder(args.out)
     torch.set_num_threads(args.threads)
     jobs = min(args.jobs, len(config.seeds))
@@ -345,10 +345,10 @@ def run_experiment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_data_memory(config: object, size: int, limit: int | None) -> None:
-    """Refuse an experiment whose generated images (a set at once, and its normalised copy)
-    could pass ``--max-memory``."""
-    images = max(getattr(config, "train_images", 0), getattr(config, "test_images", 0))
+def _check_data_memory(args: argparse.Namespace, size: int, limit: int | None) -> None:
+    """Refuse, before torch is imported, an experiment whose generated images (a set at once,
+    and its normalised copy) could pass ``--max-memory``."""
+    images = max(args.train_images, args.test_images)
     need = 2 * images * 3 * size * size * 4
     if limit is not None and need > limit:
         raise CLIError(
