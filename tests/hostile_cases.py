@@ -1198,7 +1198,7 @@ KIND_SPEC = with_value("{name: a,", "{name: a, block: mine,")
 PLUGIN = "p.py"
 KIND_HEAD = (
     "from skbuilder.blocks import BlockKind, register_block\n"
-    "from skbuilder.blocks.cost import Cost\n"
+    "from skbuilder.blocks.cost import Cost, Shape\n"
     "from skbuilder.blocks.ops import Conv\n"
 )
 GOOD_LAYOUT = (
@@ -1373,33 +1373,33 @@ for label, body, words in [
         "cost-negative",
         GOOD_LAYOUT
         + "    def complexity(self, cx, *args):\n"
-        + "        return Cost(cx.h, cx.w, params=cx.params - 5, macs=cx.macs, acts=cx.acts)\n",
+        + "        return Cost(cx.shape, params=cx.params - 5, macs=cx.macs, acts=cx.acts)\n",
         ("negative number of params (-5)",),
     ),
     (
         "cost-negative-macs",
         GOOD_LAYOUT
         + "    def complexity(self, cx, *args):\n"
-        + "        return Cost(cx.h, cx.w, params=cx.params, macs=cx.macs - 1, acts=cx.acts)\n",
+        + "        return Cost(cx.shape, params=cx.params, macs=cx.macs - 1, acts=cx.acts)\n",
         ("negative number of macs",),
     ),
     (
         "cost-float",
         GOOD_LAYOUT
         + "    def complexity(self, cx, *args):\n"
-        + "        return Cost(cx.h, cx.w, params=1.5, macs=cx.macs, acts=cx.acts)\n",
+        + "        return Cost(cx.shape, params=1.5, macs=cx.macs, acts=cx.acts)\n",
         ("params is float 1.5, not an integer",),
     ),
     (
         "cost-bool",
         GOOD_LAYOUT
         + "    def complexity(self, cx, *args):\n"
-        + "        return Cost(cx.h, cx.w, params=True, macs=cx.macs, acts=cx.acts)\n",
+        + "        return Cost(cx.shape, params=True, macs=cx.macs, acts=cx.acts)\n",
         ("params is bool True",),
     ),
     (
         "cost-zero-size",
-        GOOD_LAYOUT + "    def complexity(self, cx, *args):\n        return Cost(0, 0)\n",
+        GOOD_LAYOUT + "    def complexity(self, cx, *args):\n        return Cost(Shape(8, 0, 0))\n",
         ("output of 0x0",),
     ),
     (
@@ -1465,10 +1465,11 @@ for label, body, words in [
         )
 MODULE_KIND = (
     "from skbuilder.blocks import register_block\n"
-    "from skbuilder.blocks.cost import Cost\n\n"
+    "from skbuilder.blocks.cost import Cost, Shape\n\n"
     "@register_block('mine')\nclass Mine:\n"
     "    @classmethod\n    def complexity(cls, cx, w_in, w_out, stride, params):\n"
-    "        return Cost(cx.h, cx.w, params=cx.params + 1, macs=cx.macs, acts=cx.acts, c=w_out)\n"
+    "        shape = Shape(w_out, cx.h, cx.w)\n"
+    "        return Cost(shape, params=cx.params + 1, macs=cx.macs, acts=cx.acts)\n"
 )
 add(
     plugin_case(
@@ -1484,7 +1485,7 @@ add(
     plugin_case(
         "module-cost-string",
         CAT,
-        MODULE_KIND.replace("return Cost(cx.h", "return 'x' or Cost(cx.h"),
+        MODULE_KIND.replace("return Cost(shape", "return 'x' or Cost(shape"),
         ("complexity() returned str 'x'",),
         where=BLOCK_AT,
         spec=KIND_SPEC,

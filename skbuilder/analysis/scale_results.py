@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from skbuilder.input_file import InputFileError, read_input_file
-from skbuilder.spec.errors import shown
+from skbuilder.text import shown
 
 
 class ReportError(ValueError):

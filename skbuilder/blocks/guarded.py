@@ -11,17 +11,14 @@ nominal size, so that a spec using a kind with broken costs is refused where it 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from skbuilder.blocks.cost import Cost
 from skbuilder.blocks.kind import BlockKind
 from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape
 from skbuilder.blocks.params import BlockParams, Violation
 from skbuilder.plugins import KindError
-from skbuilder.spec.errors import shown
-
-if TYPE_CHECKING:
-    from torch import nn
+from skbuilder.text import shown
 
 T = TypeVar("T")
 #: The spatial size at which ``check`` costs a block (a stage's real size is checked again by
@@ -76,7 +73,7 @@ class GuardedKind(BlockKind):
                 "check()", lambda: self.inner.check(w_in, w_out, stride, params)
             )
             if not found:
-                start = Cost(NOMINAL_SIZE, NOMINAL_SIZE, c=w_in)
+                start = Shape(w_in, NOMINAL_SIZE, NOMINAL_SIZE).cost()
                 self.complexity(start, w_in, w_out, stride, params)
         except KindError as exc:
             return [Violation("block", str(exc))]
@@ -97,9 +94,10 @@ class GuardedKind(BlockKind):
             raise KindError(self._fault(f"complexity() {problem}"))
         return cost
 
-    def build(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> nn.Module:
-        args = (w_in, w_out, stride, params)
-        return self._call("building the module", lambda: self.inner.build(*args))
+    def guard(self, method: str, action: Callable[[], T]) -> T:
+        """``action()`` (work on this kind, such as building its module) with its failures
+        named as the kind's."""
+        return self._call(method, action)
 
     def draw(
         self, cv: Canvas, name: str, source: str, x: Shape, args: tuple[int, int, int, BlockParams]
@@ -125,11 +123,15 @@ def cost_problem(before: Cost, after: Any) -> str | None:
     """Why ``after`` is not a block's cost from ``before`` (None when it is)."""
     if not isinstance(after, Cost):
         return f"returned {_what(after)}, not a Cost"
-    for field in ("h", "w", "params", "macs", "acts", "c"):
-        value = getattr(after, field)
+    if not isinstance(after.shape, Shape):
+        return f"returned a Cost whose shape is {_what(after.shape)}, not a Shape"
+    for field, value in (
+        *((f, getattr(after, f)) for f in ("params", "macs", "acts")),
+        *((f"shape.{f}", getattr(after.shape, f)) for f in ("c", "h", "w")),
+    ):
         if isinstance(value, bool) or not isinstance(value, int):
             return f"returned a Cost whose {field} is {_what(value)}, not an integer"
-    if after.h < 1 or after.w < 1:
+    if after.shape.h < 1 or after.shape.w < 1:
         return f"returned an output of {after.h}x{after.w}; a block's output is at least 1x1"
     for field in ("params", "macs", "acts"):
         added = getattr(after, field) - getattr(before, field)

@@ -19,7 +19,7 @@ from skbuilder.cli.common import (
     require_package,
     spec_from_args,
 )
-from skbuilder.spec.errors import shown
+from skbuilder.text import shown
 
 # skbuilder.bench's own constants, repeated so that --help loads no torch (a test compares them)
 MODES = ("eager", "compile", "onnxruntime")

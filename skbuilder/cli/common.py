@@ -21,14 +21,13 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from skbuilder.atomic_write import check_output_path, write_atomic
 from skbuilder.input_file import InputFileError, check_input_file, reason
-from skbuilder.spec.errors import shown
 from skbuilder.spec.limits import (
     DEFAULT_MAX_MACS,
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_PARAMS,
     MAX_IMAGE_SIZE,
 )
-from skbuilder.text import human
+from skbuilder.text import human, shown
 
 if TYPE_CHECKING:
     from torch import nn

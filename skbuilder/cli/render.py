@@ -16,7 +16,7 @@ from skbuilder.cli.common import (
     stage_ref,
 )
 from skbuilder.render.choices import FORMATS, LEVELS, MAX_DRAWN_BLOCKS, PNG_DPI, RANKDIRS
-from skbuilder.spec.errors import shown
+from skbuilder.text import shown
 
 #: PNG resolutions accepted: from screen to print (a full-page figure at 1200 dpi is ~100 MB).
 DPI_RANGE = (36, 1200)

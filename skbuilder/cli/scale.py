@@ -32,8 +32,7 @@ from skbuilder.cli.common import (
     spec_from_args,
     write_text_atomic,
 )
-from skbuilder.spec.errors import shown
-from skbuilder.text import human
+from skbuilder.text import human, shown
 
 DEFAULT_SPEC = "sknet_tiny_shapes"
 #: Bounds of the experiment's sizes: far above a laptop run, far below what would exhaust memory.

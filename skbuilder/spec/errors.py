@@ -12,6 +12,7 @@ from skbuilder.text import shown
 #: zero widths).
 VISIBLE_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]*$"
 
+
 def format_path(path: tuple[str | int, ...]) -> str:
     """``("stages", 2, "sk", "G")`` -> ``spec.stages.2.sk.G`` (each key shown safely)."""
     return ".".join(["spec", *(shown(p, 40) for p in path)])

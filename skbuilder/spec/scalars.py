@@ -25,7 +25,7 @@ from typing import Any
 
 from yaml.constructor import SafeConstructor
 
-from skbuilder.spec.errors import shown
+from skbuilder.text import shown
 
 TAG = "tag:yaml.org,2002:"
 SCALAR_TAGS = {TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
