@@ -47,6 +47,10 @@ class PluginError(ImportError):
     """Third-party code could not be loaded; the message names it and says why."""
 
 
+class PluginFileError(PluginError):
+    """A plugin file cannot be read at all (missing, a directory, a pipe, a device...)."""
+
+
 class KindError(ValueError):
     """A block kind from outside skbuilder failed or answered wrongly; the message names it
     (see ``skbuilder.blocks.guarded``)."""
@@ -133,7 +137,7 @@ def _load_file(source: str) -> None:
     try:
         data = read_input_file(source, MAX_PLUGIN_BYTES)
     except InputFileError as exc:
-        raise PluginError(f"{what}: {exc}") from None
+        raise PluginFileError(f"{what}: {exc}") from None
     if len(data) > MAX_PLUGIN_BYTES:
         raise PluginError(f"{what}: over {MAX_PLUGIN_BYTES:,} bytes; a plugin is source code")
     name = module_name(source)

@@ -71,7 +71,7 @@ def test_broken_metadata_and_failing_pydantic_plugins_are_warnings(tmp_path: Pat
     assert "pydantic plugin printed" in err  # a plugin's print goes to stderr
 
 
-@pytest.mark.parametrize("stdout", ["full", "closed"])
+@pytest.mark.parametrize("stdout", ["full", pytest.param("closed", marks=pytest.mark.slow)])
 def test_a_full_or_closed_stdout_is_one_line_and_status_3(tmp_path: Path, stdout: str) -> None:
     if stdout == "full" and not Path("/dev/full").exists():
         pytest.skip("no /dev/full here")

@@ -76,18 +76,24 @@ def test_analyze_writes_the_table_and_figures(
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("extra", "message", "status"),
     [
-        (["--images", "no/such/folder"], "no/such/folder: no such folder"),
-        (["--units", "SK_9_9"], "--units: no SK unit SK_9_9"),
-        (["--units", "conv9"], "--units: no SK unit 'conv9'"),
+        (["--images", "no/such/folder"], "no/such/folder: no such folder", 3),
+        (["--units", "SK_9_9"], "--units: no SK unit SK_9_9", 1),
+        (["--units", "conv9"], "--units: no SK unit 'conv9'", 1),
     ],
 )
 def test_analyze_errors_are_one_line(
-    spec_file: Path, image_dir: Path, tmp_path: Path, capsys, extra: list[str], message: str
+    spec_file: Path,
+    image_dir: Path,
+    tmp_path: Path,
+    capsys,
+    extra: list[str],
+    message: str,
+    status: int,
 ) -> None:
     argv = ["scale", "analyze", str(spec_file), "--images", str(image_dir), "--out", str(tmp_path)]
-    _fails(capsys, [*argv, *extra], message)
+    _fails(capsys, [*argv, *extra], message, status)
 
 
 def test_per_class_needs_class_folders(spec_file: Path, image_dir: Path, capsys) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from skbuilder.input_file import check_input_file
+from skbuilder.input_file import InputFileError, check_input_file
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 #: Largest image decoded (float RGBA in memory is 16 bytes a pixel: 800 MB at the cap).
@@ -79,10 +79,11 @@ def first_line(exc: Exception) -> str:
 
 def image_folder(root: str | Path) -> tuple[list[tuple[Path, int | None]], list[str] | None]:
     """The image files under ``root`` and their class: with sub-folders, each is a class
-    (sorted by name, as torchvision's ImageFolder); a flat folder has no classes."""
+    (sorted by name, as torchvision's ImageFolder); a flat folder has no classes.
+    InputFileError when ``root`` is not a folder; ImageError when it holds no images."""
     root = Path(root)
     if not root.is_dir():
-        raise ImageError(f"{root}: no such folder")
+        raise InputFileError(f"{root}: no such folder")
     folders = sorted(p for p in root.iterdir() if p.is_dir())
     items: list[tuple[Path, int | None]]
     classes: list[str] | None

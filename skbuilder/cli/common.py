@@ -334,11 +334,14 @@ def load_plugins(sources: list[str]) -> None:
     the plugin when it fails in any way."""
     if not sources:
         return
-    from skbuilder.blocks.registry import PluginError, load_plugin
+    from skbuilder.blocks.registry import load_plugin
+    from skbuilder.plugins import PluginError, PluginFileError
 
     try:
         for source in sources:
             load_plugin(source)
+    except PluginFileError as exc:
+        raise FileProblem(str(exc)) from None
     except PluginError as exc:
         raise CLIError(str(exc)) from None
     finally:
