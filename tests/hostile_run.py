@@ -231,6 +231,7 @@ def measure(names: list[str]) -> dict[str, dict[str, object]]:
             "hang": False,
             "cpu_s": result.cpu_s,
             "peak_kb": result.peak_kb,
+            "start_kb": result.start_kb,
         }
     signal.signal(signal.SIGALRM, previous)
     return report
@@ -238,12 +239,14 @@ def measure(names: list[str]) -> dict[str, dict[str, object]]:
 
 def summary(report: dict[str, dict[str, object]]) -> str:
     """Per category: cases, wrong statuses, tracebacks, exit-0 answers to bad input, hangs,
-    changed files, the largest CPU time and absolute peak."""
+    changed files, the largest CPU time, absolute peak and growth of the resident set during
+    one case."""
     rows: dict[str, list[dict[str, object]]] = {}
     for figures in report.values():
         rows.setdefault(str(figures["category"]), []).append(figures)
     lines = [
-        "category        cases  wrong  tracebacks  exit-0  hangs  changed  max CPU s  max peak MB"
+        "category        cases  wrong  tracebacks  exit-0  hangs  changed  max CPU s  "
+        "max peak MB  max growth MB"
     ]
     for category, found in [*sorted(rows.items()), ("all", list(report.values()))]:
         ran = [f for f in found if not f["hang"]]
@@ -257,9 +260,13 @@ def summary(report: dict[str, dict[str, object]]) -> str:
         )
         cpu = max((float(f["cpu_s"]) for f in ran), default=0.0)  # type: ignore[arg-type]
         peak = max((int(f["peak_kb"] or 0) for f in ran), default=0)  # type: ignore[call-overload]
+        growth = max(
+            (int(f["peak_kb"] or 0) - int(f.get("start_kb") or 0) for f in ran),  # type: ignore[call-overload]
+            default=0,
+        )
         lines.append(
             f"{category:<15} {count[0]:5}  {count[1]:5}  {count[2]:10}  {count[3]:6}  "
-            f"{count[4]:5}  {count[5]:7}  {cpu:9.2f}  {peak / 1024:11.0f}"
+            f"{count[4]:5}  {count[5]:7}  {cpu:9.2f}  {peak / 1024:11.0f}  {growth / 1024:13.0f}"
         )
     return "\n".join(lines)
 
