@@ -176,6 +176,13 @@ def snapshot(root: Path) -> dict[str, tuple[object, ...]]:
     return entries
 
 
+def answered(case: Case, result: Result) -> bool:
+    """Whether ``result`` is the answer ``case`` expects: its status, its place and its words."""
+    lines = result.err.splitlines()
+    where = case.where is None or any(line.startswith(case.where) for line in lines)
+    return result.status == case.status and where and all(w in result.err for w in case.words)
+
+
 class Hang(Exception):
     """A case ran past ``HANG_S`` seconds."""
 
@@ -226,6 +233,7 @@ def measure(names: list[str]) -> dict[str, dict[str, object]]:
             "category": case.category,
             "expected": case.status,
             "status": result.status,
+            "answered": answered(case, result),
             "traceback": "Traceback" in result.err + result.out,
             "changed": changed,
             "hang": False,
@@ -238,9 +246,9 @@ def measure(names: list[str]) -> dict[str, dict[str, object]]:
 
 
 def summary(report: dict[str, dict[str, object]]) -> str:
-    """Per category: cases, wrong statuses, tracebacks, exit-0 answers to bad input, hangs,
-    changed files, the largest CPU time, absolute peak and growth of the resident set during
-    one case."""
+    """Per category: cases, wrong answers (status, place or words), tracebacks, exit-0 answers
+    to bad input, hangs, changed files, the largest CPU time, absolute peak and growth of the
+    resident set during one case."""
     rows: dict[str, list[dict[str, object]]] = {}
     for figures in report.values():
         rows.setdefault(str(figures["category"]), []).append(figures)
@@ -252,7 +260,7 @@ def summary(report: dict[str, dict[str, object]]) -> str:
         ran = [f for f in found if not f["hang"]]
         count = (
             len(found),
-            sum(f.get("status") != f["expected"] for f in found),
+            sum(not f.get("answered") for f in found),
             sum(bool(f.get("traceback")) for f in ran),
             sum(f.get("status") == 0 and f["expected"] != 0 for f in ran),
             sum(bool(f["hang"]) for f in found),
