@@ -29,6 +29,8 @@ stages:
   - {name: a, depth: 1, mid_width: 8, out_width: 16, stride: 1}
 head: {num_classes: 3}
 """
+#: VALID with plain blocks' settings: no ``sk:`` (no block would read it).
+PLAIN = VALID.replace("sk: {G: 2, r: 2, L: 4}\n", "groups: 2\n")
 MINIMAL = "name: tiny\nstages:\n  - {depth: 1, out_width: 16, stride: 1}\n"
 SPEC = "s.yaml"
 
@@ -1176,7 +1178,7 @@ add(
         1,
         "skbuilder: tiny has no SK convolutions",
         (),
-        ((SPEC, with_value("{name: a,", "{name: a, block: bottleneck,")),),
+        ((SPEC, with_value("{name: a,", "{name: a, block: bottleneck,", PLAIN)),),
     )
 )
 add(
@@ -1422,7 +1424,6 @@ for label, body, words in [
         "    def layout(self, *args):\n        return 'conv'\n",
         ("check() failed: AttributeError",),
     ),
-    ("no-layout", "    pass\n", ("must define layout()",)),
     (
         "check-string",
         GOOD_LAYOUT + "    def check(self, *args):\n        return 'wrong'\n",
@@ -1442,6 +1443,16 @@ for label, body, words in [
         "check-exits",
         GOOD_LAYOUT + "    def check(self, *args):\n        raise SystemExit(0)\n",
         ("check() failed: SystemExit",),
+    ),
+    (
+        "unused-string",
+        GOOD_LAYOUT + "    def unused(self, params):\n        return 'nothing'\n",
+        ("unused() returned str 'nothing'",),
+    ),
+    (
+        "unused-raises",
+        GOOD_LAYOUT + "    def unused(self, params):\n        raise SystemExit(0)\n",
+        ("unused() failed: SystemExit",),
     ),
     (
         "rules-string",
@@ -1470,6 +1481,14 @@ MODULE_KIND = (
     "    @classmethod\n    def complexity(cls, cx, w_in, w_out, stride, params):\n"
     "        shape = Shape(w_out, cx.h, cx.w)\n"
     "        return Cost(shape, params=cx.params + 1, macs=cx.macs, acts=cx.acts)\n"
+)
+add(
+    plugin_case(
+        "no-layout",
+        CAT,
+        kind_plugin("    pass\n"),
+        ("block kind Mine must describe its layout()",),
+    )
 )
 add(
     plugin_case(

@@ -75,6 +75,7 @@ class GuardedKind(BlockKind):
             if not found:
                 start = Shape(w_in, NOMINAL_SIZE, NOMINAL_SIZE).cost()
                 self.complexity(start, w_in, w_out, stride, params)
+                self._unused(params)
         except KindError as exc:
             return [Violation("block", str(exc))]
         return found
@@ -100,9 +101,31 @@ class GuardedKind(BlockKind):
         return self._call(method, action)
 
     def draw(
-        self, cv: Canvas, name: str, source: str, x: Shape, args: tuple[int, int, int, BlockParams]
+        self,
+        cv: Canvas,
+        name: str,
+        source: str,
+        x: Shape,
+        args: tuple[int, int, int, BlockParams],
+        path: str = "",
     ) -> tuple[str, Shape]:
-        return self._call("draw()", lambda: self.inner.draw(cv, name, source, x, args))
+        return self._call("draw()", lambda: self.inner.draw(cv, name, source, x, args, path))
+
+    def unused(self, params: BlockParams) -> dict[str, str]:
+        """The kind's answer, or nothing when it fails (``check`` reports that at the stage)."""
+        try:
+            return self._unused(params)
+        except KindError:
+            return {}
+
+    def _unused(self, params: BlockParams) -> dict[str, str]:
+        found = self._call("unused()", lambda: self.inner.unused(params))
+        if not isinstance(found, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in found.items()
+        ):
+            got = _what(found)
+            raise KindError(self._fault(f"unused() returned {got}, not a dict of str to str"))
+        return dict(found)
 
     def summary_lines(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Line]:
         lines = self._call(

@@ -30,6 +30,8 @@ def describe(block: Any, name: str | None = None) -> BlockKind:
     if isinstance(block, BlockKind):
         return block
     if isinstance(block, type) and issubclass(block, BlockKind):
+        if block.layout is BlockKind.layout:
+            raise TypeError(f"block kind {block.__name__} must describe its layout()")
         kind = block()
         kind.name = name or kind.name or block.__name__
         return kind
@@ -93,6 +95,12 @@ def _register(name: str, block: Any) -> None:
 def replaced_kinds() -> dict[str, str]:
     """Built-in kinds replaced by a registration with ``replace=True``: name -> the class."""
     return dict(_replaced)
+
+
+def source_module(kind: BlockKind) -> str:
+    """The module that defines ``kind`` (``skbuilder.blocks...`` for the shipped kinds): what a
+    saved model records for a plugin's kind."""
+    return str(_source(kind).__module__)
 
 
 def unregister_block(name: str) -> None:

@@ -43,6 +43,19 @@ class SpecIssue:
         return f"{where}: {format_path(self.path)}: {shown(self.message, 500)}{hint}"
 
 
+def issue_json(issue: SpecIssue) -> dict[str, object]:
+    """A problem as data: file, 1-based line and column (null when unknown), path, message, hint
+    (``skbuilder validate --format json`` and the studio)."""
+    return {
+        "file": issue.source,
+        "line": issue.line,
+        "column": issue.column,
+        "path": format_path(issue.path),
+        "message": issue.message,
+        "hint": issue.hint,
+    }
+
+
 class SpecError(ValueError):
     """A spec could not be loaded. ``issues`` lists every problem found, in file order."""
 
