@@ -39,6 +39,7 @@ _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", 
 FILE_PLUGIN_PREFIX = "skbuilder_plugin_"
 
 _loaded: list[str] = []
+_files: dict[str, str] = {}  # module name of a file plugin -> its absolute path
 _problems: list[str] = []
 _groups: dict[str, list[importlib.metadata.EntryPoint]] | None = None
 
@@ -156,6 +157,13 @@ def _load_file(source: str) -> None:
     except PluginError:
         sys.modules.pop(name, None)
         raise
+    _files[name] = os.path.abspath(source)
+
+
+def plugin_source(module: str) -> str:
+    """What ``--plugin`` takes to load ``module`` again: the path of a file plugin's file, or
+    the module name itself."""
+    return _files.get(module, module)
 
 
 # -- installed entry points --------------------------------------------------------------------

@@ -98,9 +98,10 @@ def replaced_kinds() -> dict[str, str]:
 
 
 def source_module(kind: BlockKind) -> str:
-    """The module that defines ``kind`` (``skbuilder.blocks...`` for the shipped kinds): what a
-    saved model records for a plugin's kind."""
-    return str(_source(kind).__module__)
+    """The module that defines ``kind`` (``skbuilder.blocks...`` for the shipped kinds), or the
+    path of the ``.py`` file a file plugin was loaded from: what a saved model records for a
+    plugin's kind, and what ``--plugin`` takes to load it again."""
+    return plugins.plugin_source(str(_source(kind).__module__))
 
 
 def unregister_block(name: str) -> None:
