@@ -8,6 +8,7 @@ from skbuilder import progress
 from skbuilder.atomic_write import check_output_path
 from skbuilder.cli.common import (
     CLIError,
+    MissingPackage,
     add_input_size_argument,
     add_spec_argument,
     bounded_int,
@@ -23,7 +24,9 @@ DPI_RANGE = (36, 1200)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("render", help="draw the network, a stage or an SK unit (svg, png, dot)")
+    p = sub.add_parser(
+        "render", help="draw the network, a stage or an SK unit (svg, png, pdf, dot)"
+    )
     add_spec_argument(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
     p.add_argument(
@@ -37,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format",
         choices=FORMATS,
         default=None,
-        help="output format (default: from FILE's suffix); dot needs no Graphviz program",
+        help="output format (default: from FILE's suffix); dot needs no Graphviz program, "
+        "pdf the system one",
     )
     p.add_argument(
         "--stage",
@@ -73,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     check_output_path(args.output)  # before the name is read as a Path (d.svg/ -> d.svg)
     spec = spec_from_args(args)
     size = image_size_from_args(spec, args)
-    from skbuilder.render import DiagramError, diagram, write_diagram
+    from skbuilder.render import DiagramError, RendererNotFound, diagram, write_diagram
     from skbuilder.render.renderer import format_for
 
     try:
@@ -94,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
             )
             step(f"render {fmt}")
             path = write_diagram(graph, args.output, fmt, dpi=args.dpi)
+    except RendererNotFound as exc:
+        raise MissingPackage(str(exc)) from None
     except DiagramError as exc:
         raise CLIError(str(exc)) from None
     print(f"wrote {shown(path, 200)} ({spec.name}, {args.level} level)")
