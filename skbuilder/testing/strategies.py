@@ -322,15 +322,27 @@ def network_spec_dicts(
     if read_from_network("groups", "groups"):
         data["groups"] = network_groups
 
-    # a stage's width feeds the next stage's convs: it must suit both stages' units
-    stem_unit = math.lcm(units[0], 2 if stem["kind"] == "deep" else 1)
+    # a width feeds the next stage's convs, and through a stage that keeps its width (a
+    # stride-1 ShuffleNetV2 stage) the one after: it must suit all their units
+    def passes_width(k: int) -> bool:
+        return describe(stages[k]["block"]).keeps_width and stages[k]["stride"] == 1
+
+    def carried(i: int) -> int:
+        """The unit of the width that leaves stage ``i`` (-1: the stem)."""
+        unit = 1
+        for k in range(i + 1, len(stages)):
+            unit = math.lcm(unit, units[k])
+            if not passes_width(k):
+                break
+        return unit
+
+    stem_unit = math.lcm(carried(-1), 2 if stem["kind"] == "deep" else 1)
     stem["width"] = _multiple(draw, stem_unit, max_width, min_width)
     width = stem["width"]
     for i, stage in enumerate(stages):
-        next_unit = units[i + 1] if i + 1 < len(stages) else 1
-        unit = math.lcm(units[i], next_unit)
+        unit = math.lcm(units[i], carried(i))
         described = describe(stage["block"])
-        if described.keeps_width and stage["stride"] == 1:
+        if passes_width(i):
             stage["out_width"] = width  # a stride-1 block keeps its width
         else:
             if described.uses_mid_width and draw(st.booleans()):
