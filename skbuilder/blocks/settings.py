@@ -22,6 +22,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from skbuilder.plugins import prime_pydantic
+
+# pydantic scans the installed packages for its own plugins at the first model: run that scan
+# now, guarded, so that a broken package or plugin is a warning rather than a crash.
+prime_pydantic()
+
 #: M when neither ``M`` nor ``kernels`` is given: the paper's two branches (3x3 and "5x5").
 DEFAULT_M = 2
 

@@ -28,7 +28,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from skbuilder.spec.errors import shown
+from skbuilder.text import shown
 
 TAG = "tag:yaml.org,2002:"
 SCALAR_TAGS = {TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
