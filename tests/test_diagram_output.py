@@ -4,6 +4,7 @@ PNG longer than MAX_PIXELS on a side at the default resolution (folded, then sca
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import struct
@@ -92,3 +93,25 @@ def test_no_default_png_is_longer_than_the_bound(
     level, _, stage = level.partition(":")
     graph = diagram(load_spec(name), level, stage=stage or None, rankdir=rankdir, expand=expand)
     assert max(png_size(render(graph, "png"))) <= MAX_PIXELS
+
+
+NAMES = [
+    "ends in a backslash \\",
+    "\\",
+    'a "quoted" name',
+    "<b>&amp; not HTML</b>",
+    "}{ ; --",
+    "ü · 名前",
+]
+
+
+@needs_renderer
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("name", NAMES)
+def test_any_network_name_renders_and_is_shown_as_written(name: str, level: str) -> None:
+    """The network's name is free text (printable); it reaches DOT as the graph's name and in
+    titles, and no character of it may break the DOT text or be read as markup."""
+    spec = load_spec("sknet26").model_copy(update={"name": name})
+    svg = render(diagram(spec, level, image_size=64), "svg").decode()
+    texts = html.unescape("".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
+    assert name in texts

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from skbuilder.torch_cache import CACHE_VARIABLES
 from tests.conftest import ROOT
 from tests.hostile_cases import VALID
 
@@ -19,7 +20,10 @@ KIND_SPEC = VALID.replace("{name: a,", "{name: a, block: mine,")
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "PYTHONSAFEPATH")}
+    # CACHE_VARIABLES: an in-process test that imported the export or bench modules has set
+    # them in this process, and a child would inherit them instead of choosing its own.
+    dropped = ("PYTHONUNBUFFERED", "PYTHONSAFEPATH", *CACHE_VARIABLES)
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(OMP_NUM_THREADS="1", **extra)
     return env
 

@@ -132,6 +132,16 @@ def test_an_older_model_is_replaced_whole_and_other_folders_are_refused(tmp_path
     assert [p.name for p in other.iterdir()] == ["todo.txt"]
 
 
+def test_missing_parent_folders_are_made_and_a_file_in_the_way_is_refused(tmp_path) -> None:
+    model = _trained_looking(build_model(tiny_spec()))
+    _same_model(model, load_model(save_model(model, tmp_path / "runs" / "a" / "m")))
+
+    (tmp_path / "file").write_text("keep me")
+    with pytest.raises(OSError, match="its parent folder cannot be made"):
+        save_model(model, tmp_path / "file" / "m")
+    assert (tmp_path / "file").read_text() == "keep me"
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

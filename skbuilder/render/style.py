@@ -7,6 +7,7 @@ holding "+" and "×", as in the paper's Figure 1.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,6 +68,13 @@ def html(*lines: Line) -> str:
     return "<" + "<br/>".join(parts) + ">"
 
 
+def _graph_id(name: str) -> str:
+    """The graph's DOT name from a spec's free-text name: letters, digits and ``_`` only, since
+    DOT reads a quoted name ending in a backslash as an unclosed string (the title shows the
+    name as written)."""
+    return re.sub(r"\W", "_", name, flags=re.ASCII) or "network"
+
+
 class Canvas:
     """A digraph in the house style that remembers which kinds of operation it holds, so the
     legend lists exactly those. Nodes go into the innermost open cluster; edges always go to
@@ -74,7 +82,7 @@ class Canvas:
 
     def __init__(self, name: str, title: str | None = None, *, rankdir: str = "TB") -> None:
         self.graph = graphviz.Digraph(
-            name,
+            _graph_id(name),
             graph_attr={
                 "rankdir": rankdir,
                 "fontname": FONT,

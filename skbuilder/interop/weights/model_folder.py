@@ -40,7 +40,7 @@ from skbuilder.spec.schema import NetworkSpec
 def save_model(model: nn.Module, folder: str | Path) -> Path:
     """Write ``model`` (built by ``build_model``, trained or not) to ``folder``: its resolved
     spec to ``config.json``, its weights to ``model.safetensors``. A folder that exists must
-    be empty or a saved model (it is then replaced whole)."""
+    be empty or a saved model (it is then replaced whole); missing parent folders are made."""
     folder = Path(folder)
     model = unwrapped(model)
     spec = getattr(model, "spec", None)
@@ -166,11 +166,16 @@ def _check_rebuilds(
 
 
 def _parent(folder: Path) -> Path:
+    """The folder ``folder`` goes in, made with its parents when missing (``runs/name`` is
+    how a training script names its output)."""
     parent = folder.absolute().parent
-    if not parent.is_dir():
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        reason = e.strerror or type(e).__name__
         raise OutputFileError(
-            f"cannot write {shown(folder, 200)}: its parent folder does not exist"
-        )
+            f"cannot write {shown(folder, 200)}: its parent folder cannot be made ({reason})"
+        ) from None
     return parent
 
 
