@@ -25,7 +25,7 @@ from skbuilder.spec.model_files import CONFIG_NAME, WEIGHTS_NAME
 from tests.tiny_specs import TINY, tiny_spec
 
 PLUGIN = textwrap.dedent(
-    '''
+    """
     from skbuilder.blocks import BlockKind, BlockParams, register_block
     from skbuilder.blocks.ops import SK, Chain, Conv, Op
 
@@ -36,7 +36,7 @@ PLUGIN = textwrap.dedent(
         def layout(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> Op:
             sk = SK(w_in, params.w_mid, stride, params.sk)
             return Chain((("sk", sk), ("project", Conv(params.w_mid, w_out))))
-    '''
+    """
 )
 
 

@@ -21,7 +21,7 @@ def test_the_results_cover_every_pairing_at_two_sizes_or_more_within_tolerance()
     }
     assert len(results["inputs"]["sizes"]) >= 2
     for row in rows:
-        assert row["reference_params"] == row["our_params"] == summarize(
-            load_spec(row["spec"])
-        ).params, row
+        assert (
+            row["reference_params"] == row["our_params"] == summarize(load_spec(row["spec"])).params
+        ), row
         assert row["max_abs_diff"] <= 1e-5 * row["max_abs_out"], row
