@@ -11,6 +11,8 @@ from torch import Tensor, nn
 
 from skbuilder.blocks.cost import Cost
 from skbuilder.blocks.ops.base import Layers
+from skbuilder.blocks.ops.cbam import CBAM
+from skbuilder.blocks.ops.se import SE
 from skbuilder.blocks.params import BlockParams, Violation
 from skbuilder.nn.layers.conv_bn_act import layer_classes
 
@@ -44,6 +46,8 @@ class ResidualBlock(nn.Module):
     def __init__(self, layout: Residual, layers: Layers = Layers()) -> None:
         super().__init__()
         self.body_names = tuple(name for name, _ in layout.body)
+        #: body ops that gate the output (SE, CBAM): their norms are not the branch's last
+        self.gate_names = tuple(name for name, op in layout.body if isinstance(op, (SE, CBAM)))
         for name, op in layout.body:
             self.add_module(name, op.module(layers))
         self.shortcut = layout.shortcut.module(layers) if layout.shortcut else nn.Identity()
@@ -59,11 +63,15 @@ class ResidualBlock(nn.Module):
         return self.act(self.residual(x) + self.shortcut(x))
 
     def last_norm(self) -> nn.modules.batchnorm._BatchNorm | None:
-        """The residual branch's last normalisation layer (for zero-init of the branch)."""
+        """The residual branch's last normalisation layer (for zero-init of the branch): that of
+        its last conv, never one inside a gate (CBAM's spatial BN at zero gives a constant 0.5
+        gate, not a silent branch)."""
         norms = [
             m
-            for name, m in self.named_modules()
-            if isinstance(m, nn.modules.batchnorm._BatchNorm) and not name.startswith("shortcut")
+            for name in self.body_names
+            if name not in self.gate_names
+            for m in getattr(self, name).modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm)
         ]
         return norms[-1] if norms else None
 

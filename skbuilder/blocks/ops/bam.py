@@ -53,7 +53,13 @@ class BAM(Op):
         for conv in self.spatial_branch():
             spatial = conv.complexity(spatial)
         spatial = cc.conv(spatial, h, 1, 1, bias=True).delta(cx)
-        gates = Cost(cx.h, cx.w, channel.params + spatial.params, channel.macs + spatial.macs)
+        gates = Cost(
+            cx.h,
+            cx.w,
+            channel.params + spatial.params,
+            channel.macs + spatial.macs,
+            channel.acts + spatial.acts,
+        )
         return cx.plus(gates).at(cx.h, cx.w)
 
     def lines(self) -> list[Line]:

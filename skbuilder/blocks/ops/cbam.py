@@ -34,7 +34,13 @@ class CBAM(Op):
         mlp = cc.conv(cc.conv(pooled, C, h, 1, bias=True), h, C, 1, bias=True).delta(pooled)
         twice = mlp.times(2)  # the MLP runs on the average and on the max pool
         spatial = cc.norm(cc.conv(cx, 2, 1, self.kernel), 1).delta(cx)
-        gates = Cost(cx.h, cx.w, mlp.params + spatial.params, twice.macs + spatial.macs)
+        gates = Cost(
+            cx.h,
+            cx.w,
+            mlp.params + spatial.params,
+            twice.macs + spatial.macs,
+            twice.acts + spatial.acts,
+        )
         return cx.plus(gates).at(cx.h, cx.w)
 
     def lines(self) -> list[Line]:
