@@ -39,6 +39,7 @@ MUTANTS = Path(__file__).resolve().parent / "mutants.yaml"
 #: The files that kill fastest, run first and in this order.
 FIRST = (
     "tests/properties/test_prop_reference.py",
+    "tests/test_build_contracts.py",
     "tests/properties/test_prop_sk_conv.py",
     "tests/properties/test_prop_blocks.py",
 )
