@@ -25,6 +25,7 @@ from skbuilder.nn.blocks import ResidualBlock
 from skbuilder.nn.builder import init_weights
 from skbuilder.nn.features import feature_info
 from skbuilder.nn.layers import SKConv
+from skbuilder.nn.ops import build_block, build_op
 from skbuilder.spec.schema import HeadSpec, InputSpec, StemSpec
 from skbuilder.spec.walk import walk
 from skbuilder.testing.invariants import check_complexity, seeded
@@ -149,14 +150,14 @@ def test_documented_sk_defaults_reach_the_module() -> None:
 
 def test_documented_gate_defaults_reach_the_modules() -> None:
     C = 64
-    se = describe("bottleneck").build(C, C, 1, BlockParams(w_mid=C, attention=SEAttention()))
+    se = build_block(describe("bottleneck"), C, C, 1, BlockParams(w_mid=C, attention=SEAttention()))
     assert se.gate.fc1.out_channels == C // documented("SEAttention", "r")
-    cbam = describe("basic").build(C, C, 1, BlockParams(w_mid=C, attention=CBAMAttention()))
+    cbam = build_block(describe("basic"), C, C, 1, BlockParams(w_mid=C, attention=CBAMAttention()))
     assert cbam.gate.mlp[0].out_channels == C // documented("CBAMAttention", "r")
     k = documented("CBAMAttention", "kernel")
     assert cbam.gate.spatial.conv.kernel_size == (k, k)
     b = BAMSpec()
-    bam = BAM(C, b.r, b.dilation).module()
+    bam = build_op(BAM(C, b.r, b.dilation))
     dilations = {
         m.dilation for m in bam.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3)
     }
@@ -341,7 +342,7 @@ def test_zero_init_silences_every_residual_branch(
         w_mid=8, sk=SKSpec(M=2, G=2, r=2, L=2), attention=ATTENTION_KINDS[attention]()
     )
     with seeded(0):
-        block = describe(kind).build(w_in, w_out, stride, params)
+        block = build_block(describe(kind), w_in, w_out, stride, params)
     assert isinstance(block, ResidualBlock)
     init_weights(block, zero_init_last=True)
     x = torch.randn(2, w_in, 7, 7)
@@ -361,4 +362,4 @@ def test_zero_init_cases_cover_every_kind_and_attention() -> None:
 
 
 def _built(kind: str) -> nn.Module:
-    return describe(kind).build(8, 8, 1, BlockParams(w_mid=8, sk=SKSpec(M=2, G=2, r=2, L=2)))
+    return build_block(describe(kind), 8, 8, 1, BlockParams(w_mid=8, sk=SKSpec(M=2, G=2, r=2, L=2)))
