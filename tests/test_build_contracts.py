@@ -269,9 +269,12 @@ def test_every_cost_the_walk_gives_matches_the_module(size: int) -> None:
     check_complexity(model, x, net.total())
 
 
-def test_feature_info_matches_the_maps_hooks_see() -> None:
-    spec = spec_from_dict(COVER)
-    model = cover_model()
+@pytest.mark.parametrize("pool", [True, False])
+def test_feature_info_matches_the_maps_hooks_see(pool: bool) -> None:
+    data = {**COVER, "stem": {**COVER["stem"], "pool": pool}}
+    spec = spec_from_dict(data)
+    with seeded(0):
+        model = build_model(spec).eval()
     infos = feature_info(spec)
     modules = dict(model.named_modules())
     shapes: dict[str, tuple[int, ...]] = {}
@@ -351,6 +354,18 @@ def test_zero_init_silences_every_residual_branch(
         with torch.no_grad():
             assert torch.count_nonzero(block.residual(x)) == 0
             torch.testing.assert_close(block(x), torch.relu(block.shortcut(x)), rtol=0, atol=0)
+
+
+def test_spec_zero_init_last_silences_every_residual_block() -> None:
+    """``zero_init_last: true`` in a spec reaches every residual block the builder makes."""
+    with seeded(0):
+        model = build_model(spec_from_dict({**COVER, "zero_init_last": True})).eval()
+    blocks = [m for m in model.modules() if isinstance(m, ResidualBlock)]
+    inputs = _block_inputs(model, torch.randn(2, 3, 16, 16), blocks)
+    assert len(blocks) == 7
+    with torch.no_grad():
+        for block, x in zip(blocks, inputs):
+            assert torch.count_nonzero(block.residual(x)) == 0
 
 
 def test_zero_init_cases_cover_every_kind_and_attention() -> None:
