@@ -3,7 +3,6 @@ forms compute what eager PyTorch computes."""
 
 from __future__ import annotations
 
-import copy
 import json
 import sys
 
@@ -79,38 +78,6 @@ def test_onnx_matches_eager_at_any_batch(model, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["tiny.onnx"]  # one file, no temp left
     for batch in (1, 2, 5):
         assert onnx_max_abs_diff(model, path, torch.randn(batch, 3, 32, 32)) <= TOLERANCE
-
-
-def _left_in_train_mode(model: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """An input, the model's eval-mode output for it and its train-mode output (computed on a
-    copy, so the running statistics stay); the model is left in train mode."""
-    x = torch.randn(3, 3, 32, 32)
-    with torch.no_grad():
-        running = model.eval()(x)
-        batch = copy.deepcopy(model).train()(x)
-    assert (running - batch).abs().max().item() > 100 * TOLERANCE  # the mode shows in outputs
-    model.train()
-    return x, running, batch
-
-
-def test_exported_program_uses_running_statistics_whatever_the_mode(model):
-    x, running, _ = _left_in_train_mode(model)
-    program = export_program(model).module()
-    with torch.no_grad():
-        assert (program(x) - running).abs().max().item() <= TOLERANCE
-
-
-@pytest.mark.slow
-def test_onnx_uses_running_statistics_whatever_the_mode(model, tmp_path):
-    _need_onnx()
-    x, running, _ = _left_in_train_mode(model)
-    path = export_onnx(model, tmp_path / "tiny.onnx")
-    assert model.training
-    import onnxruntime
-
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    (got,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
-    assert (torch.from_numpy(got) - running).abs().max().item() <= TOLERANCE
 
 
 def test_export_keeps_the_training_mode(model, tmp_path):

@@ -35,3 +35,10 @@ def test_a_drifted_snippet_is_reported(tmp_path: Path) -> None:
     ]
     problems = mutation.snippet_problems(drifted, tmp_path)
     assert [p.split(":")[0] for p in problems] == ["twice", "gone", "missing"]
+
+
+def test_the_first_step_is_the_suites_first_files() -> None:
+    """The script's first step runs the files the suite runs first, in the same order."""
+    from tests.conftest import FIRST
+
+    assert [str(path.relative_to(ROOT)) for path in FIRST] == list(mutation.FIRST)
