@@ -127,12 +127,16 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: Tests of the mutant list and its saved results, not of the code: never run on a mutant.
+NOT_KILLERS = ("tests/test_mutants.py",)
+
+
 def suite_steps(without: tuple[str, ...] = ()) -> list[list[str]]:
     """pytest arguments of each step: the first files, then the rest of the default suite;
     the test files ``without`` are left out of both (to measure what they add)."""
     common = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not slow"]
     first = [f for f in FIRST if f not in without]
-    rest = [arg for f in (*FIRST, *without) for arg in ("--ignore", f)]
+    rest = [arg for f in (*FIRST, *without, *NOT_KILLERS) for arg in ("--ignore", f)]
     return [[*common, *first], [*common, *rest, "tests"]] if first else [[*common, *rest, "tests"]]
 
 
