@@ -353,9 +353,8 @@ def markdown(results: list[Outcome], info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def record(results: list[Outcome], info: dict[str, Any], argv: list[str]) -> dict[str, Any]:
-    """What a results file holds: the outcomes, their summary, and what they were measured on
-    (the commit, the mutant list's hash, the command line)."""
+def measured_tree() -> dict[str, Any]:
+    """The commit the copies are made from, and whether tracked files differed from it."""
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -366,9 +365,16 @@ def record(results: list[Outcome], info: dict[str, Any], argv: list[str]) -> dic
         text=True,
         check=True,
     ).stdout.strip()
+    return {"commit": commit, "uncommitted_changes": bool(dirty)}
+
+
+def record(
+    results: list[Outcome], info: dict[str, Any], tree: dict[str, Any], argv: list[str]
+) -> dict[str, Any]:
+    """What a results file holds: the outcomes, their summary, and what they were measured on
+    (the commit, the mutant list's hash, the command line)."""
     return {
-        "commit": commit,
-        "uncommitted_changes": bool(dirty),
+        **tree,
         "mutants_sha256": digest(MUTANTS),
         "argv": argv,
         "summary": info,
@@ -433,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         problems = snippet_problems(mutants)
         print("\n".join(problems) or f"all {len(mutants)} mutants apply")
         return 1 if problems else 0
+    tree = measured_tree()  # before the copies are made: the tree may change while they run
     results, baseline = run_all(
         mutants,
         profile=args.profile,
@@ -448,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--save keeps a run of every mutant on the whole suite")
         RESULTS.parent.mkdir(exist_ok=True)
         argv_used = sys.argv[1:] if argv is None else argv
-        saved = record(results, info, [a for a in argv_used if a != "--save"])
+        saved = record(results, info, tree, [a for a in argv_used if a != "--save"])
         RESULTS.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
     if args.format == "json":
         print(json.dumps({**info, "results": [asdict(o) for o in results]}, indent=2))
