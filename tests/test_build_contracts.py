@@ -27,7 +27,7 @@ from skbuilder.nn.features import feature_info
 from skbuilder.nn.layers import SKConv
 from skbuilder.nn.ops import build_block, build_op
 from skbuilder.spec.schema import HeadSpec, InputSpec, StemSpec
-from skbuilder.spec.walk import walk
+from skbuilder.spec.walk import feature_shapes, walk
 from skbuilder.testing.invariants import check_complexity, seeded
 from skbuilder.testing.strategies import BUILTIN_KINDS
 
@@ -290,8 +290,10 @@ def test_feature_info_matches_the_maps_hooks_see(pool: bool) -> None:
         for size in (16, 21):
             shapes.clear()
             model(torch.randn(1, 3, size, size))
-            want = {i.module: (1, i.channels, i.size(size), i.size(size)) for i in infos}
+            walked = feature_shapes(spec, size)
+            want = {i.module: (1, i.channels, s.h, s.w) for i, s in zip(infos, walked)}
             assert shapes == want
+            assert all(-(-size // i.reduction) == s.h == s.w for i, s in zip(infos, walked))
     for h in hooks:
         h.remove()
     assert [i.module for i in infos] == ["stem", *(f"stages.{k}" for k in range(len(spec.stages)))]
