@@ -143,7 +143,7 @@ class BlockAttention:
 
     name: str
     branch_mean: tuple[float, ...]  # mean attention on each branch, over batch and channels
-    difference: Tensor  # (C,): batch-mean of a[M-1] - a[0] per channel (large minus small kernel)
+    difference: Tensor  # (C,): batch-mean of aM - a1 per channel (large minus small kernel)
     kernels: tuple[int, ...] | None = None  # receptive field of each branch, when known
 
     @property
@@ -171,8 +171,8 @@ def stats_table(stats: list[BlockAttention]) -> str:
     """A fixed-width text table of the statistics, one SK conv a line."""
     width = max([len("sk conv"), *(len(s.name) for s in stats)])
     M = max((s.M for s in stats), default=2)
-    head = "  ".join(f"a[{m}]".rjust(6) for m in range(M))
-    lines = [f"{'sk conv'.ljust(width)}  {head}  {'a[M-1]-a[0] mean':>16}  {'std':>6}"]
+    head = "  ".join(f"a{m}".rjust(6) for m in range(1, M + 1))  # branches from 1, as drawn
+    lines = [f"{'sk conv'.ljust(width)}  {head}  {'aM-a1 mean':>16}  {'std':>6}"]
     for s in stats:
         means = "  ".join(f"{v:6.3f}" for v in s.branch_mean).ljust(len(head))
         d = s.difference

@@ -22,7 +22,7 @@ ALL_CLASSES = "all"
 class _Sums:
     count: int = 0
     attention: Tensor | None = None  # (M, C) float64: sum over images
-    difference: float = 0.0  # sum over images of mean_c(a[M-1] - a[0])
+    difference: float = 0.0  # sum over images of mean_c(aM - a1)
     difference_sq: float = 0.0
 
     def add(self, a: Tensor) -> None:
@@ -55,11 +55,11 @@ class AttentionRow:
     label: str  # class name, or "all"
     images: int
     branch_mean: tuple[float, ...]  # mean attention on each branch (over images and channels)
-    difference: float  # mean of a[M-1] - a[0] over images and channels
+    difference: float  # mean of aM - a1 over images and channels
     difference_std: float  # standard deviation over images of each image's channel mean
 
     def record(self) -> dict[str, object]:
-        """A flat mapping for CSV and JSON (branch means as a0, a1, ...)."""
+        """A flat mapping for CSV and JSON (branch means as a1, a2, ..., numbered as drawn)."""
         out: dict[str, object] = {
             "unit": self.unit,
             "paper_unit": self.paper_unit or "",
@@ -67,7 +67,7 @@ class AttentionRow:
             "class": self.label,
             "images": self.images,
         }
-        out.update({f"a{m}": round(v, 6) for m, v in enumerate(self.branch_mean)})
+        out.update({f"a{m}": round(v, 6) for m, v in enumerate(self.branch_mean, 1)})
         out["difference"] = round(self.difference, 6)
         out["difference_std"] = round(self.difference_std, 6)
         return out
