@@ -289,8 +289,22 @@ def run_all(
 
         with ThreadPoolExecutor(jobs) as pool:
             results = [o for part in pool.map(work, range(jobs)) for o in part]
+        results = [unconfirmed(o, copies[0], env0) for o in results]
     order = {m.name: i for i, m in enumerate(mutants)}
     return sorted(results, key=lambda o: order[o.name]), baseline
+
+
+def unconfirmed(o: Outcome, copy: Path, env: dict[str, str]) -> Outcome:
+    """A kill after the first step counts only if its test passes without the mutant (the first
+    step is checked unmutated before any mutant; a test of the rest that fails on its own would
+    otherwise "kill" every mutant that gets that far)."""
+    if not o.killed or o.killed_by is None or o.killed_by.split("::")[0] in FIRST:
+        return o
+    code, _, _, _ = run_pytest(copy, ["-q", "-p", "no:cacheprovider", o.killed_by], env)
+    if code == 0:
+        return o
+    why = f"{o.why} (stopped by {o.killed_by}, which fails without the mutant too)"
+    return Outcome(o.name, o.file, False, o.cpu_s, o.wall_s, None, why)
 
 
 def summary(results: list[Outcome], baseline: dict[str, float], profile: str) -> dict[str, Any]:
