@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 
 from skbuilder import progress
@@ -19,7 +20,9 @@ from skbuilder.cli.common import (
     MAX_BATCH,
     MAX_SEED,
     CLIError,
+    FileProblem,
     add_input_size_argument,
+    add_run_arguments,
     add_spec_argument,
     add_threads_argument,
     add_weights_arguments,
@@ -29,6 +32,7 @@ from skbuilder.cli.common import (
     spec_from_args,
     write_text_atomic,
 )
+from skbuilder.text import human, shown
 
 DEFAULT_SPEC = "sknet_tiny_shapes"
 #: Bounds of the experiment's sizes: far above a laptop run, far below what would exhaust memory.
@@ -36,39 +40,58 @@ MAX_EPOCHS, MAX_IMAGES, MAX_JOBS = 1000, 1_000_000, 64
 DEFAULT_RESULTS = Path("out/scale-experiment")
 
 
+#: Bounds of the list options: object scales up to 8x (a crop of 1/8 of the image), few enough
+#: values and seeds that the work stays countable.
+MAX_SCALE, MAX_SCALES, MAX_SEEDS = 8.0, 16, 64
+#: The smallest evaluation crop fraction: the image is resized to at most 4x the input size.
+MIN_CROP_FRACTION = 0.25
+_DECIMAL = re.compile(r"[0-9]{1,6}(\.[0-9]{0,6})?", re.ASCII)
+
+
+def _items(text: str, what: str, most: int) -> list[str]:
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) > most:
+        raise argparse.ArgumentTypeError(f"at most {most} {what}, got {len(parts)}")
+    return parts
+
+
 def scale_list(text: str) -> tuple[float, ...]:
-    """``1,1.5,2`` -> (1.0, 1.5, 2.0); every scale at least 1 (a centre crop)."""
-    try:
-        values = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected scales such as 1,1.5,2, got {text!r}") from None
-    if any(not v >= 1 for v in values) or len(set(values)) != len(values):
+    """``1,1.5,2`` -> (1.0, 1.5, 2.0): distinct decimal scales from 1 (a centre crop) to
+    ``MAX_SCALE``."""
+    parts = _items(text, "scales", MAX_SCALES)
+    if not all(_DECIMAL.fullmatch(part) for part in parts):
         raise argparse.ArgumentTypeError(
-            f"object scales must be distinct and at least 1 (the crop enlarges), got {text!r}"
+            f"expected scales such as 1,1.5,2 (decimals), got '{shown(text, 40)}'"
+        )
+    values = tuple(float(part) for part in parts)
+    if any(not 1 <= v <= MAX_SCALE for v in values) or len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(
+            f"object scales must be distinct, from 1 (the crop enlarges) to {MAX_SCALE:g}, "
+            f"got '{shown(text, 40)}'"
         )
     return tuple(sorted(values))
 
 
 def seed_list(text: str) -> tuple[int, ...]:
-    """``0,1,2`` -> (0, 1, 2)."""
-    try:
-        values = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seeds such as 0,1,2, got {text!r}") from None
-    if len(set(values)) != len(values) or min(values) < 0 or max(values) > MAX_SEED:
-        raise argparse.ArgumentTypeError(f"seeds must be distinct, from 0 to {MAX_SEED}: {text!r}")
+    """``0,1,2`` -> (0, 1, 2): distinct seeds from 0 to ``MAX_SEED``."""
+    parse = bounded_int(0, MAX_SEED)
+    values = tuple(parse(part) for part in _items(text, "seeds", MAX_SEEDS))
+    if len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"seeds must be distinct, got '{shown(text, 40)}'")
     return values
 
 
 def crop_fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
+    """A decimal fraction from ``MIN_CROP_FRACTION`` to 1."""
+    if not _DECIMAL.fullmatch(text.strip()):
         raise argparse.ArgumentTypeError(
-            f"expected a fraction such as 0.875, got {text!r}"
-        ) from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"the crop fraction must be in (0, 1], got {text}")
+            f"expected a fraction such as 0.875, got '{shown(text, 40)}'"
+        )
+    value = float(text)
+    if not MIN_CROP_FRACTION <= value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"the crop fraction must be from {MIN_CROP_FRACTION} to 1, got {shown(text, 40)}"
+        )
     return value
 
 
@@ -123,7 +146,12 @@ def _register_analyze(actions: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--limit", type=bounded_int(1, MAX_IMAGES), metavar="N", help="use the first N images only"
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights when none are given")
+    p.add_argument(
+        "--seed",
+        type=bounded_int(0, MAX_SEED),
+        default=0,
+        help="seed of the weights when none are given",
+    )
     add_input_size_argument(p)
     add_threads_argument(
         p, "torch threads per process (1: on a busy machine more threads can be far slower)"
@@ -164,6 +192,7 @@ def _register_experiment(actions: argparse._SubParsersAction) -> None:
     add_threads_argument(
         p, "torch threads per process (1: on a busy machine more threads can be far slower)"
     )
+    add_run_arguments(p)
     p.add_argument("--out", default=str(DEFAULT_RESULTS), metavar="DIR", help="output folder")
     p.set_defaults(run=run_experiment)
 
@@ -214,23 +243,30 @@ def run_analyze(args: argparse.Namespace) -> int:
     size = image_size_from_args(spec, args)
     if spec.input.channels != 3:
         raise CLIError(f"{spec.name} takes {spec.input.channels} input channels; images give 3")
+    from skbuilder.analysis.image_files import ImageError, check_resize, image_folder, image_size
+    from skbuilder.input_file import InputFileError
+
+    try:
+        items, classes = image_folder(args.images)
+        items = items[: args.limit] if args.limit else items
+        shorter = max(size, round(size / args.crop_fraction))  # what the evaluation crop resizes to
+        for path, _ in items:  # every image's header, before anything is built or decoded
+            check_resize(path, image_size(path), shorter)
+    except InputFileError as exc:
+        raise FileProblem(str(exc)) from None
+    except ImageError as exc:
+        raise CLIError(str(exc)) from None
+    if args.per_class and classes is None:
+        raise CLIError(f"{args.images}: --per-class needs one sub-folder of images per class")
     _require_plots()
     import torch
 
-    from skbuilder.analysis.images import ImageError
-    from skbuilder.analysis.scale.analysis import analyze_scales, image_batches, image_folder
+    from skbuilder.analysis.scale.analysis import analyze_scales, image_batches
     from skbuilder.analysis.scale.report import write_analysis
     from skbuilder.analysis.scale.units import UnitNameError, resolve_unit
     from skbuilder.nn.builder import build_model
 
     torch.set_num_threads(args.threads)
-    try:
-        items, classes = image_folder(args.images)
-    except ImageError as exc:
-        raise CLIError(str(exc)) from None
-    if args.per_class and classes is None:
-        raise CLIError(f"{args.images}: --per-class needs one sub-folder of images per class")
-    items = items[: args.limit] if args.limit else items
     torch.manual_seed(args.seed)
     model = build_model(spec).eval()
     weights = load_weights_from_args(model, args) or f"random weights (seed {args.seed})"
@@ -240,7 +276,6 @@ def run_analyze(args: argparse.Namespace) -> int:
         )
     except UnitNameError as exc:
         raise CLIError(f"--units: {exc}") from None
-    out = _output_folder(args.out)
 
     batches = image_batches(items, size, batch_size=args.batch, crop_fraction=args.crop_fraction)
     with progress.bar(desc="analyse", total=len(items), unit="img") as bar:
@@ -253,6 +288,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CLIError(f"{spec.name}: {exc}") from None
 
+    out = _output_folder(args.out)
     title = f"{spec.name}, {weights}: {len(items)} images from {args.images}"
     meta = {"spec": spec.name, "weights": weights, "crop_fraction": args.crop_fraction}
     try:
@@ -268,6 +304,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 def run_experiment(args: argparse.Namespace) -> int:
     spec = spec_from_args(argparse.Namespace(spec=args.spec))
+    _check_data_memory(args, spec.input.image_size, args.max_memory)
     _require_plots()
     import json
 
@@ -307,8 +344,20 @@ def run_experiment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_data_memory(args: argparse.Namespace, size: int, limit: int | None) -> None:
+    """Refuse, before torch is imported, an experiment whose generated images (a set at once,
+    and its normalised copy) could pass ``--max-memory``."""
+    images = max(args.train_images, args.test_images)
+    need = 2 * images * 3 * size * size * 4
+    if limit is not None and need > limit:
+        raise CLIError(
+            f"{images:,} images of {size}x{size} at once could need {human(need)}B, over the "
+            f"limit of {human(limit)}B; pass fewer --train-images/--test-images or raise "
+            "--max-memory"
+        )
+
+
 def run_report(args: argparse.Namespace) -> int:
-    _require_plots()
     _report(Path(args.results), args.doc, args.figures, args.memory, args.also)
     return 0
 
@@ -316,25 +365,25 @@ def run_report(args: argparse.Namespace) -> int:
 def _report(
     results_dir: Path, doc: str | None, figures: str | None, memory: str | None, also: list[str]
 ) -> None:
-    import json
-
-    from skbuilder.analysis.scale.report import (
+    from skbuilder.analysis.scale_results import (
         ReportError,
+        ReportFileError,
         load_results,
-        markdown,
-        update_document,
-        write_figures,
+        read_json,
+        read_text,
     )
 
     try:
         results = load_results(results_dir)
-        memory_data = None
-        if memory:
-            try:
-                memory_data = json.loads(Path(memory).read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise ReportError(f"{memory}: cannot read the memory results: {exc}") from None
+        memory_data = read_json(memory, "memory results") if memory else None
+        if memory_data is not None and not isinstance(memory_data, dict):
+            raise ReportError(f"{shown(memory, 200)}: not the memory results (not an object)")
         others = [load_results(folder) for folder in also]
+        if doc:
+            read_text(doc, "document")  # refused now, before any figure is drawn
+        _require_plots()
+        from skbuilder.analysis.scale.report import markdown, update_document, write_figures
+
         folder = _output_folder(figures) if figures else results_dir
         paths = write_figures(results, folder)
         print(f"wrote {', '.join(str(p) for p in paths.values())}")
@@ -343,9 +392,13 @@ def _report(
             section = markdown(results, Path(link).as_posix(), memory_data, others)
             update_document(doc, section)
             print(f"updated the generated section of {doc}")
+    except ReportFileError as exc:
+        raise FileProblem(str(exc)) from None
     except ReportError as exc:
         raise CLIError(str(exc)) from None
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, IndexError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        # the files were read and parsed; what fails now is their content
         raise CLIError(
-            f"{results_dir}/results.json: not the results this version writes ({exc})"
+            f"{shown(results_dir, 200)}/results.json: not the results this version writes "
+            f"({type(exc).__name__}: {shown(str(exc), 200)})"
         ) from None
