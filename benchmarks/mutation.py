@@ -396,15 +396,43 @@ def record(
     }
 
 
+def remeasured(
+    saved: dict[str, Any], results: list[Outcome], tree: dict[str, Any]
+) -> dict[str, Any]:
+    """The saved run with ``results`` (a few mutants measured again, e.g. after their snippet
+    moved) in place of their old outcomes; the commit they were measured at is kept apart."""
+    new = {o.name: asdict(o) for o in results}
+    outcomes = [Outcome(**new.get(o["name"], o)) for o in saved["results"]]
+    info = summary(outcomes, saved["summary"]["first_step_unmutated"], saved["summary"]["profile"])
+    info["without"], info["limit_cpu_s"] = (
+        saved["summary"]["without"],
+        saved["summary"]["limit_cpu_s"],
+    )
+    again = dict(saved.get("remeasured", {}))
+    again.update({name: tree["commit"] for name in new})
+    return {
+        **saved,
+        "mutants_sha256": digest(MUTANTS),
+        "summary": info,
+        "results": [asdict(o) for o in outcomes],
+        "remeasured": again,
+    }
+
+
 def doc_section(saved: dict[str, Any]) -> str:
     """The generated part of the page, from a results file."""
     results = [Outcome(**o) for o in saved["results"]]
     where = f"commit {saved['commit'][:12]}" + (
         " with uncommitted changes" if saved["uncommitted_changes"] else ""
     )
+    again = saved.get("remeasured", {})
+    later = "".join(
+        f"; `{name}` measured again at commit {commit[:12]} (its snippet moved)"
+        for name, commit in again.items()
+    )
     intro = (
         f"Measured at {where} with `python benchmarks/mutation.py "
-        f"{' '.join(saved['argv'])}` (results: `benchmarks/results/mutation.json`):"
+        f"{' '.join(saved['argv'])}`{later} (results: `benchmarks/results/mutation.json`):"
     )
     return f"{BEGIN}\n{intro}\n\n{markdown(results, saved['summary'])}\n{END}"
 
@@ -465,11 +493,14 @@ def main(argv: list[str] | None = None) -> int:
     info = summary(results, baseline, args.profile)
     info["without"], info["limit_cpu_s"] = args.without, args.limit_cpu_s
     if args.save:
-        if args.only or args.without:
-            parser.error("--save keeps a run of every mutant on the whole suite")
+        if args.without:
+            parser.error("--save keeps runs on the whole suite")
         RESULTS.parent.mkdir(exist_ok=True)
-        argv_used = sys.argv[1:] if argv is None else argv
-        saved = record(results, info, tree, [a for a in argv_used if a != "--save"])
+        argv_used = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--save"]
+        if args.only:  # remeasured mutants replace theirs in the saved run of every mutant
+            saved = remeasured(json.loads(RESULTS.read_text(encoding="utf-8")), results, tree)
+        else:
+            saved = record(results, info, tree, argv_used)
         RESULTS.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
     if args.format == "json":
         print(json.dumps({**info, "results": [asdict(o) for o in results]}, indent=2))
