@@ -12,6 +12,8 @@ exactly once in the current code (a snippet that drifted away is an error, not a
 Run from the repository root (under CI settings by default, so every run draws the same
 examples):
     python benchmarks/mutation.py [--format table|json|markdown] [--only NAME ...] [--jobs N]
+    python benchmarks/mutation.py --save      # keep the results in benchmarks/results/
+    python benchmarks/mutation.py --doc       # write them into docs/property-testing.md
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,14 +39,22 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = Path(__file__).resolve().parent / "mutants.yaml"
 
-#: The files that kill fastest, run first and in this order.
+#: The files that kill fastest, run first and in this order (tests/conftest.py's FIRST).
 FIRST = (
     "tests/properties/test_prop_reference.py",
+    "tests/test_build_contracts.py",
+    "tests/test_timm_fixture.py",
     "tests/properties/test_prop_sk_conv.py",
     "tests/properties/test_prop_blocks.py",
+    "tests/test_interop_contracts.py",
 )
-#: CPU seconds within which a kill counts towards the target.
+#: CPU seconds within which every kill should come, and most kills (a fast kill).
 TARGET_CPU_S = 60.0
+FAST_CPU_S = 30.0
+#: Where the measured results are kept, and the part of the page generated from them.
+RESULTS = Path(__file__).resolve().parent / "results" / "mutation.json"
+DOC = ROOT / "docs" / "property-testing.md"
+BEGIN, END = "<!-- mutation results: begin -->", "<!-- mutation results: end -->"
 
 
 @dataclass(frozen=True)
@@ -116,12 +127,16 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: Tests of the mutant list and its saved results, not of the code: never run on a mutant.
+NOT_KILLERS = ("tests/test_mutants.py",)
+
+
 def suite_steps(without: tuple[str, ...] = ()) -> list[list[str]]:
     """pytest arguments of each step: the first files, then the rest of the default suite;
     the test files ``without`` are left out of both (to measure what they add)."""
     common = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not slow"]
     first = [f for f in FIRST if f not in without]
-    rest = [arg for f in (*FIRST, *without) for arg in ("--ignore", f)]
+    rest = [arg for f in (*FIRST, *without, *NOT_KILLERS) for arg in ("--ignore", f)]
     return [[*common, *first], [*common, *rest, "tests"]] if first else [[*common, *rest, "tests"]]
 
 
@@ -274,27 +289,56 @@ def run_all(
 
         with ThreadPoolExecutor(jobs) as pool:
             results = [o for part in pool.map(work, range(jobs)) for o in part]
+        results = [unconfirmed(o, copies[0], env0) for o in results]
     order = {m.name: i for i, m in enumerate(mutants)}
     return sorted(results, key=lambda o: order[o.name]), baseline
+
+
+def unconfirmed(o: Outcome, copy: Path, env: dict[str, str]) -> Outcome:
+    """A kill after the first step counts only if its test passes without the mutant (the first
+    step is checked unmutated before any mutant; a test of the rest that fails on its own would
+    otherwise "kill" every mutant that gets that far)."""
+    if not o.killed or o.killed_by is None or o.killed_by.split("::")[0] in FIRST:
+        return o
+    code, _, _, _ = run_pytest(copy, ["-q", "-p", "no:cacheprovider", o.killed_by], env)
+    if code == 0:
+        return o
+    why = f"{o.why} (stopped by {o.killed_by}, which fails without the mutant too)"
+    return Outcome(o.name, o.file, False, o.cpu_s, o.wall_s, None, why)
 
 
 def summary(results: list[Outcome], baseline: dict[str, float], profile: str) -> dict[str, Any]:
     killed = [o for o in results if o.killed]
     in_time = [o for o in killed if o.cpu_s <= TARGET_CPU_S]
+    fast = [o for o in killed if o.cpu_s <= FAST_CPU_S]
     cpu = sorted(o.cpu_s for o in killed)
     return {
         "profile": profile,
         "mutants": len(results),
         "killed": len(killed),
         "killed_within_target": len(in_time),
+        "killed_fast": len(fast),
         "kill_rate": len(killed) / len(results) if results else 0.0,
         "kill_rate_within_target": len(in_time) / len(results) if results else 0.0,
+        "fast_share_of_kills": len(fast) / len(killed) if killed else 0.0,
         "target_cpu_s": TARGET_CPU_S,
-        "median_cpu_s_to_kill": cpu[len(cpu) // 2] if cpu else None,
+        "fast_cpu_s": FAST_CPU_S,
+        "median_cpu_s_to_kill": statistics.median(cpu) if cpu else None,
         "max_cpu_s_to_kill": cpu[-1] if cpu else None,
         "first_step_unmutated": baseline,
         "survivors": [o.name for o in results if not o.killed],
     }
+
+
+def headline(info: dict[str, Any]) -> str:
+    return (
+        f"Killed {info['killed']} of {info['mutants']} ({100 * info['kill_rate']:.1f} %); "
+        f"{info['killed_fast']} of the kills ({100 * info['fast_share_of_kills']:.0f} %) within "
+        f"{info['fast_cpu_s']:.0f} s of CPU, {info['killed_within_target']} within "
+        f"{info['target_cpu_s']:.0f} s; median CPU time to kill "
+        f"{info['median_cpu_s_to_kill'] or 0:.1f} s, "
+        f"longest {info['max_cpu_s_to_kill'] or 0:.1f} s."
+    )
 
 
 def table(results: list[Outcome], info: dict[str, Any]) -> str:
@@ -305,12 +349,7 @@ def table(results: list[Outcome], info: dict[str, Any]) -> str:
         by = (o.killed_by or "").replace("tests/properties/", "")
         lines.append(f"{o.name:<{width}}  {state:<8} {o.cpu_s:6.1f}  {o.wall_s:7.1f}  {by}")
     lines.append("")
-    lines.append(
-        f"killed {info['killed']}/{info['mutants']} ({100 * info['kill_rate']:.0f} %); "
-        f"within {TARGET_CPU_S:.0f} s CPU: {info['killed_within_target']} "
-        f"({100 * info['kill_rate_within_target']:.0f} %); median CPU to kill "
-        f"{info['median_cpu_s_to_kill'] or 0:.1f} s, max {info['max_cpu_s_to_kill'] or 0:.1f} s"
-    )
+    lines.append(headline(info))
     for o in results:
         if not o.killed:
             lines.append(f"survived: {o.name} ({o.file}): {o.why}")
@@ -324,13 +363,84 @@ def markdown(results: list[Outcome], info: dict[str, Any]) -> str:
         by = (o.killed_by or "**survived**").split("::")[-1]
         lines.append(f"| `{o.name}` | {o.why} | {by} | {o.cpu_s:.1f} | {o.wall_s:.1f} |")
     lines.append("")
-    lines.append(
-        f"Killed {info['killed']} of {info['mutants']} ({100 * info['kill_rate']:.0f} %), "
-        f"{info['killed_within_target']} within {TARGET_CPU_S:.0f} s of CPU; median CPU time "
-        f"to kill {info['median_cpu_s_to_kill'] or 0:.1f} s, longest "
-        f"{info['max_cpu_s_to_kill'] or 0:.1f} s."
-    )
+    lines.append(headline(info))
     return "\n".join(lines)
+
+
+def measured_tree() -> dict[str, Any]:
+    """The commit the copies are made from, and whether tracked files differed from it."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return {"commit": commit, "uncommitted_changes": bool(dirty)}
+
+
+def record(
+    results: list[Outcome], info: dict[str, Any], tree: dict[str, Any], argv: list[str]
+) -> dict[str, Any]:
+    """What a results file holds: the outcomes, their summary, and what they were measured on
+    (the commit, the mutant list's hash, the command line)."""
+    return {
+        **tree,
+        "mutants_sha256": digest(MUTANTS),
+        "argv": argv,
+        "summary": info,
+        "results": [asdict(o) for o in results],
+    }
+
+
+def remeasured(
+    saved: dict[str, Any], results: list[Outcome], tree: dict[str, Any]
+) -> dict[str, Any]:
+    """The saved run with ``results`` (a few mutants measured again, e.g. after their snippet
+    moved) in place of their old outcomes; the commit they were measured at is kept apart."""
+    new = {o.name: asdict(o) for o in results}
+    outcomes = [Outcome(**new.get(o["name"], o)) for o in saved["results"]]
+    info = summary(outcomes, saved["summary"]["first_step_unmutated"], saved["summary"]["profile"])
+    info["without"], info["limit_cpu_s"] = (
+        saved["summary"]["without"],
+        saved["summary"]["limit_cpu_s"],
+    )
+    again = dict(saved.get("remeasured", {}))
+    again.update({name: tree["commit"] for name in new})
+    return {
+        **saved,
+        "mutants_sha256": digest(MUTANTS),
+        "summary": info,
+        "results": [asdict(o) for o in outcomes],
+        "remeasured": again,
+    }
+
+
+def doc_section(saved: dict[str, Any]) -> str:
+    """The generated part of the page, from a results file."""
+    results = [Outcome(**o) for o in saved["results"]]
+    where = f"commit {saved['commit'][:12]}" + (
+        " with uncommitted changes" if saved["uncommitted_changes"] else ""
+    )
+    again = saved.get("remeasured", {})
+    later = "".join(
+        f"; `{name}` measured again at commit {commit[:12]} (its snippet moved)"
+        for name, commit in again.items()
+    )
+    intro = (
+        f"Measured at {where} with `python benchmarks/mutation.py "
+        f"{' '.join(saved['argv'])}`{later} (results: `benchmarks/results/mutation.json`):"
+    )
+    return f"{BEGIN}\n{intro}\n\n{markdown(results, saved['summary'])}\n{END}"
+
+
+def with_section(page: str, section: str) -> str:
+    """``page`` with its generated part replaced by ``section``."""
+    start, end = page.index(BEGIN), page.index(END) + len(END)
+    return page[:start] + section + page[end:]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -347,7 +457,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--limit-cpu-s", type=float, help="CPU seconds after which a mutant counts as not killed"
     )
+    parser.add_argument(
+        "--save", action="store_true", help=f"keep the results in {RESULTS.relative_to(ROOT)}"
+    )
+    parser.add_argument(
+        "--doc",
+        action="store_true",
+        help=f"only write the saved results into {DOC.relative_to(ROOT)}",
+    )
     args = parser.parse_args(argv)
+    if args.doc:
+        saved = json.loads(RESULTS.read_text(encoding="utf-8"))
+        DOC.write_text(with_section(DOC.read_text(encoding="utf-8"), doc_section(saved)))
+        print(f"wrote {DOC.relative_to(ROOT)}")
+        return 0
     mutants = load_mutants()
     if args.only:
         unknown = set(args.only) - {m.name for m in mutants}
@@ -358,6 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         problems = snippet_problems(mutants)
         print("\n".join(problems) or f"all {len(mutants)} mutants apply")
         return 1 if problems else 0
+    tree = measured_tree()  # before the copies are made: the tree may change while they run
     results, baseline = run_all(
         mutants,
         profile=args.profile,
@@ -368,6 +492,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     info = summary(results, baseline, args.profile)
     info["without"], info["limit_cpu_s"] = args.without, args.limit_cpu_s
+    if args.save:
+        if args.without:
+            parser.error("--save keeps runs on the whole suite")
+        RESULTS.parent.mkdir(exist_ok=True)
+        argv_used = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--save"]
+        if args.only:  # remeasured mutants replace theirs in the saved run of every mutant
+            saved = remeasured(json.loads(RESULTS.read_text(encoding="utf-8")), results, tree)
+        else:
+            saved = record(results, info, tree, argv_used)
+        RESULTS.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
     if args.format == "json":
         print(json.dumps({**info, "results": [asdict(o) for o in results]}, indent=2))
     elif args.format == "markdown":

@@ -91,12 +91,14 @@ def test_without_sync_the_statistics_differ(tmp_path):
 def test_conversion_shares_tensors_and_keeps_outputs():
     model = build_model(tiny_spec()).eval()
     before = dict(model.named_parameters())
+    before_norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         expected = model(x)
     converted = convert_sync_batchnorm(model)
-    norms = [m for m in converted.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    assert norms and all(isinstance(m, SyncBatchNorm2d) for m in norms)
+    norms = [m for m in converted.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert len(norms) == len(before_norms)
+    assert all(type(m) is SyncBatchNorm2d for m in norms)
     assert all(p is before[name] for name, p in converted.named_parameters())
     with torch.no_grad():
         assert torch.equal(converted(x), expected)
@@ -112,4 +114,7 @@ def test_outside_a_process_group_it_is_batchnorm():
 
 def test_build_with_sync_batchnorm_as_the_norm_layer():
     model = build_model(tiny_spec(), norm_layer=SyncBatchNorm2d)
-    assert any(isinstance(m, SyncBatchNorm2d) for m in model.modules())
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    plain = build_model(tiny_spec())
+    assert len(norms) == sum(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
+    assert all(type(m) is SyncBatchNorm2d for m in norms)

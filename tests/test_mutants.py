@@ -4,6 +4,7 @@ because the code it targets moved away."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,20 @@ def test_a_drifted_snippet_is_reported(tmp_path: Path) -> None:
     ]
     problems = mutation.snippet_problems(drifted, tmp_path)
     assert [p.split(":")[0] for p in problems] == ["twice", "gone", "missing"]
+
+
+def test_the_first_step_is_the_suites_first_files() -> None:
+    """The script's first step runs the files the suite runs first, in the same order."""
+    from tests.conftest import FIRST
+
+    assert [str(path.relative_to(ROOT)) for path in FIRST] == list(mutation.FIRST)
+
+
+def test_the_page_shows_the_saved_results_of_this_mutant_list() -> None:
+    """docs/property-testing.md's table is generated from benchmarks/results/mutation.json,
+    which must be a run of every mutant now listed: a changed list needs a rerun (--save)."""
+    saved = json.loads(mutation.RESULTS.read_text(encoding="utf-8"))
+    assert saved["mutants_sha256"] == mutation.digest(mutation.MUTANTS), "rerun with --save"
+    assert [o["name"] for o in saved["results"]] == [m.name for m in MUTANTS]
+    page = mutation.DOC.read_text(encoding="utf-8")
+    assert mutation.with_section(page, mutation.doc_section(saved)) == page, "rerun with --doc"

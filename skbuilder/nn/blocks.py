@@ -10,6 +10,11 @@ from torch import Tensor, nn
 
 from skbuilder.blocks.cost import Cost
 from skbuilder.blocks.params import BlockParams, Violation
+from skbuilder.nn.layers.cbam import CBAM
+from skbuilder.nn.layers.se import SqueezeExcite
+
+#: Body modules that gate the block's output rather than compute it.
+GATES = (SqueezeExcite, CBAM)
 
 
 class Block(nn.Module):
@@ -59,11 +64,15 @@ class ResidualBlock(nn.Module):
         return self.act(self.residual(x) + self.shortcut(x))
 
     def last_norm(self) -> nn.modules.batchnorm._BatchNorm | None:
-        """The residual branch's last normalisation layer (for zero-init of the branch)."""
+        """The residual branch's last normalisation layer (for zero-init of the branch): that of
+        its last conv, never one inside an SE or CBAM gate (CBAM's spatial BN at zero gives a
+        constant 0.5 gate, not a silent branch)."""
         norms = [
             m
-            for name, m in self.named_modules()
-            if isinstance(m, nn.modules.batchnorm._BatchNorm) and not name.startswith("shortcut")
+            for name in self.body_names
+            if not isinstance(getattr(self, name), GATES)
+            for m in getattr(self, name).modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm)
         ]
         return norms[-1] if norms else None
 

@@ -203,16 +203,46 @@ def check_output_shape(module: nn.Module, x: Tensor, expected: Sequence[int]) ->
 
 
 def check_complexity(module: nn.Module, x: Tensor, cost: Cost) -> None:
-    """The analytic cost matches the module: parameter count, and FLOPs counted by
-    ``torch.utils.flop_counter`` equal to 2 x MACs."""
+    """The analytic cost matches the module: parameter count, FLOPs counted by
+    ``torch.utils.flop_counter`` equal to 2 x MACs, and activations (output elements of every
+    conv and linear layer for one image, as ``Cost.acts`` counts them) measured by hooks."""
     params = sum(p.numel() for p in module.parameters())
     assert params == cost.params, f"module has {params:,} parameters, analytic {cost.params:,}"
-    with torch.no_grad(), mode(module, training=False), FlopCounterMode(display=False) as fc:
+    with (
+        torch.no_grad(),
+        mode(module, training=False),
+        FlopCounterMode(display=False) as fc,
+        measured_acts(module) as acts,
+    ):
         module(x[:1])
     flops = fc.get_total_flops()
     assert flops == 2 * cost.macs, (
         f"flop counter: {flops:,} FLOPs, analytic 2 x MACs = {2 * cost.macs:,}"
     )
+    assert acts[0] == cost.acts, (
+        f"conv and linear layers output {acts[0]:,} values, analytic acts {cost.acts:,}"
+    )
+
+
+@contextmanager
+def measured_acts(module: nn.Module) -> Iterator[list[int]]:
+    """``[n]``: n counts the output elements of every conv and linear layer run inside the
+    block (read it after the forward pass)."""
+    total = [0]
+
+    def count(m: nn.Module, args: Any, out: Tensor) -> None:
+        total[0] += out.numel()
+
+    hooks = [
+        m.register_forward_hook(count)
+        for m in module.modules()
+        if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
+    try:
+        yield total
+    finally:
+        for h in hooks:
+            h.remove()
 
 
 def check_batch_independence(

@@ -122,7 +122,9 @@ def relu(x: Tensor) -> Tensor:
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    return 1 / (1 + torch.exp(-x))
+    """1 / (1 + e^-x), written with e^-|x| so that neither it nor its gradient overflows."""
+    e = torch.exp(-x.abs())
+    return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
@@ -451,13 +453,17 @@ def check_reference(
     *,
     training: bool,
     no_grad: bool = False,
+    gradients: bool = False,
     rtol: float | None = None,
     atol: float | None = None,
 ) -> None:
     """``module(x)`` equals ``oracle(ref, module, x)`` in train or eval mode (``no_grad``: under
     ``torch.no_grad``, where the modules take their in-place paths); every parameter of the
     module is one the equations use; in train mode each BatchNorm's running statistics move as
-    the equations say. The module is left in the mode it had and its statistics as they were."""
+    the equations say; with ``gradients``, the gradients of the input and of every parameter
+    equal the oracle's (an eval-mode model differentiated, as when fine-tuning with frozen
+    BatchNorm or attributing a prediction: a fast path may not change a gradient). The module
+    is left in the mode it had and its statistics as they were."""
     was = module.training
     before = copy.deepcopy(module.state_dict())
     ref = Reference(training=training)
@@ -481,6 +487,8 @@ def check_reference(
             **tol,  # type: ignore[arg-type]
             msg=_prefixed(f"module and reference differ ({where})"),
         )
+        if gradients:
+            _check_gradients(module, x, oracle, training=training, tol=tol, where=where)
         unused = [n for n, p in module.named_parameters() if id(p) not in ref.read]
         assert not unused, f"parameters the equations do not use: {unused}"
         for name, m in module.named_modules():
@@ -495,6 +503,53 @@ def check_reference(
     finally:
         module.load_state_dict(before)
         module.train(was)
+
+
+def _check_gradients(
+    module: Built, x: Tensor, oracle: Oracle, *, training: bool, tol: dict[str, float], where: str
+) -> None:
+    """Gradients of a random projection of the output, w.r.t. the input and every parameter:
+    the module's equal the oracle's; then again with frozen parameters (only the input asks for
+    gradient, as attribution does) and with a frozen input (only the parameters ask)."""
+    named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
+    for wants_x, wants_params in ((True, True), (True, False), (False, True)):
+        if not (wants_x or named):
+            continue  # nothing asks for gradient
+        if not wants_params:
+            for _, p in named:
+                p.requires_grad_(False)
+        try:
+            x_mod = x.clone().requires_grad_(wants_x)
+            x_ref = x.clone().requires_grad_(wants_x)
+            module.train(training)
+            with torch.enable_grad():
+                got_out = module(x_mod)
+                want_out = oracle(Reference(training=training), module, x_ref)
+            cot = torch.randn(
+                got_out.shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64
+            ).to(got_out.dtype)
+            params = [p for _, p in named] if wants_params else []
+            names = (["input"] if wants_x else []) + [n for n, _ in named if wants_params]
+            got = torch.autograd.grad(
+                got_out, ([x_mod] if wants_x else []) + params, cot, allow_unused=True
+            )
+            want = torch.autograd.grad(
+                want_out, ([x_ref] if wants_x else []) + params, cot, allow_unused=True
+            )
+        finally:
+            for _, p in named:
+                p.requires_grad_(True)
+        for name, g, w in zip(names, got, want):
+            w = torch.zeros_like(x if name == "input" else dict(named)[name]) if w is None else w
+            g = torch.zeros_like(w) if g is None else g
+            scale = max(1.0, float(w.abs().max())) if w.numel() else 1.0
+            torch.testing.assert_close(
+                g,
+                w,
+                rtol=tol["rtol"],
+                atol=tol["atol"] * scale,
+                msg=_prefixed(f"gradient of {name} differs from the reference's ({where})"),
+            )
 
 
 __all__ = [

@@ -53,7 +53,16 @@ def prepared(module: nn.Module, x: Tensor, dtype: torch.dtype) -> tuple[nn.Modul
 
 
 def check(module: nn.Module, x: Tensor, oracle: ref.Oracle, how: str) -> None:
-    ref.check_reference(module, x, oracle, training=how == "train", no_grad=how == "eval, no grad")
+    """In eval mode with autograd on, the gradients are checked too (no fast path may change
+    them); under no_grad the in-place paths are taken."""
+    ref.check_reference(
+        module,
+        x,
+        oracle,
+        training=how == "train",
+        no_grad=how == "eval, no grad",
+        gradients=how == "eval",
+    )
 
 
 # -- SK convolution -----------------------------------------------------------------------
@@ -295,4 +304,4 @@ def test_networks_match_reference(spec, data) -> None:
         model = build_model(spec)
     x = data.draw(inputs(spec, max_size=16))
     model, x = prepared(model, x, torch.float64)
-    ref.check_reference(model, x, ref.network, training=False)
+    ref.check_reference(model, x, ref.network, training=False, gradients=True)

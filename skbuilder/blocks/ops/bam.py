@@ -49,7 +49,12 @@ class BAM(Op):
         for conv in self.spatial_branch():
             spatial = conv.complexity(spatial)
         spatial = cc.conv(spatial, h, 1, 1, bias=True).delta(cx)
-        gates = Cost(cx.shape, channel.params + spatial.params, channel.macs + spatial.macs)
+        gates = Cost(
+            cx.shape,
+            channel.params + spatial.params,
+            channel.macs + spatial.macs,
+            channel.acts + spatial.acts,
+        )
         return cx.beside(gates)
 
     def lines(self) -> list[Line]:

@@ -30,7 +30,12 @@ class CBAM(Op):
         mlp = cc.conv(cc.conv(pooled, C, h, 1, bias=True), h, C, 1, bias=True).delta(pooled)
         twice = mlp.times(2)  # the MLP runs on the average and on the max pool
         spatial = cc.norm(cc.conv(cx, 2, 1, self.kernel), 1).delta(cx)
-        gates = Cost(cx.shape, mlp.params + spatial.params, twice.macs + spatial.macs)
+        gates = Cost(
+            cx.shape,
+            mlp.params + spatial.params,
+            twice.macs + spatial.macs,
+            twice.acts + spatial.acts,
+        )
         return cx.beside(gates)
 
     def lines(self) -> list[Line]:
