@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from skbuilder.input_file import file_kind, reason
-from skbuilder.spec.errors import shown
+from skbuilder.text import shown
 
 
 class OutputFileError(OSError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection, Sequence
 
 _UNITS = (("E", 10**18), ("P", 10**15), ("T", 10**12), ("G", 10**9), ("M", 10**6), ("K", 10**3))
@@ -41,3 +42,29 @@ def table(
     if footer:
         body += [rule, *map(fmt, footer)]
     return "\n".join(body)
+
+
+#: Unicode categories that can move the cursor, hide text or reorder it on a terminal:
+#: controls (ESC, NUL, CR...), format characters (bidi overrides, zero-width), separators,
+#: surrogates (undecodable bytes) and unassigned code points.
+_UNSAFE = {"Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn"}
+
+
+def _escaped(char: str) -> str:
+    if unicodedata.category(char) not in _UNSAFE:
+        return char
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def shown(text: object, limit: int = 80) -> str:
+    """``text`` safe to echo on a terminal: at most ``limit`` characters (the rest counted, not
+    printed) and every control, format or undecodable character written as an escape
+    (``\\x1b``), so a name or key cannot rewrite the screen or flood it."""
+    text = text if isinstance(text, str) else str(text)
+    head = "".join(_escaped(c) for c in text[:limit])
+    return head if len(text) <= limit else f"{head}... ({len(text):,} characters)"

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from skbuilder.blocks import SKSpec
-from skbuilder.blocks.cost import Cost
+from skbuilder.blocks.cost import Shape
 from skbuilder.nn.layers.sk_conv import SKConv
 
 
@@ -87,5 +87,7 @@ def test_select_sum_adds_the_branches_without_attention_layers() -> None:
     with torch.no_grad():
         u = sk.branch_outputs(x)
         torch.testing.assert_close(sk(x), u[0] + u[1])
-    cost = SKConv.complexity(Cost(9, 9), 8, 8, stride=2, sk=SKSpec(M=2, G=2, select="sum"))
+    cost = SKConv.complexity(
+        Shape(8, 9, 9).cost(), 8, 8, stride=2, sk=SKSpec(M=2, G=2, select="sum")
+    )
     assert cost.params == sum(p.numel() for p in sk.parameters())

@@ -11,42 +11,83 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 
-@dataclass(frozen=True)
-class Cost:
-    """Shape of the current tensor (``c`` channels, 0 when not known, by ``h`` x ``w``) and the
-    totals accumulated to reach it."""
+def chw(c: int, h: int | None = None, w: int | None = None) -> str:
+    """A tensor shape as the paper writes it: C×H×W (or C alone for a vector)."""
+    return "×".join(str(x) for x in (c, h, w) if x is not None)
 
+
+@dataclass(frozen=True)
+class Shape:
+    """C×H×W of one tensor (the batch left out)."""
+
+    c: int
     h: int
     w: int
+
+    def __str__(self) -> str:
+        return chw(self.c, self.h, self.w)
+
+    def with_c(self, c: int) -> Shape:
+        return replace(self, c=c)
+
+    def pooled(self) -> Shape:
+        """The shape after global average pooling."""
+        return Shape(self.c, 1, 1)
+
+    def cost(self) -> Cost:
+        """A zero cost at this shape, to start a ``complexity`` walk from."""
+        return Cost(self)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """The tensor a walk has reached (``shape``, always known) and the totals spent to reach it.
+
+    ``then`` follows a step in sequence (the shape becomes the step's); ``beside`` adds a side
+    computation that leaves the main tensor as it is (a shortcut, an attention gate, the SK
+    conv's fuse and select), so no op has to restore a shape by hand."""
+
+    shape: Shape
     params: int = 0
     macs: int = 0
     acts: int = 0
-    c: int = 0
 
-    def at(self, h: int, w: int) -> Cost:
-        """The same totals at another spatial size (for branches that start from one input)."""
-        return replace(self, h=h, w=w)
+    @property
+    def c(self) -> int:
+        return self.shape.c
 
-    def plus(self, other: Cost) -> Cost:
-        """Totals of ``other`` added; the spatial size becomes ``other``'s."""
+    @property
+    def h(self) -> int:
+        return self.shape.h
+
+    @property
+    def w(self) -> int:
+        return self.shape.w
+
+    def then(self, step: Cost) -> Cost:
+        """The totals of ``step`` added; the shape becomes ``step``'s."""
         return Cost(
-            h=other.h,
-            w=other.w,
-            params=self.params + other.params,
-            macs=self.macs + other.macs,
-            acts=self.acts + other.acts,
-            c=other.c,
+            step.shape,
+            params=self.params + step.params,
+            macs=self.macs + step.macs,
+            acts=self.acts + step.acts,
         )
 
+    def beside(self, side: Cost) -> Cost:
+        """The totals of ``side`` added; the shape stays this one's."""
+        return self.then(side).reshaped(self.shape)
+
+    def reshaped(self, shape: Shape) -> Cost:
+        """The same totals at another shape (a concatenation, a channel split)."""
+        return replace(self, shape=shape)
+
     def delta(self, base: Cost) -> Cost:
-        """What was added since ``base``."""
+        """What was added since ``base``, ending at this shape."""
         return Cost(
-            h=self.h,
-            w=self.w,
+            self.shape,
             params=self.params - base.params,
             macs=self.macs - base.macs,
             acts=self.acts - base.acts,
-            c=self.c,
         )
 
     def times(self, n: int) -> Cost:
@@ -83,12 +124,10 @@ def conv(
     w = conv_out_size(cx.w, kernel, stride, pad, dilation)
     weights = kernel * kernel * (w_in // groups) * w_out
     return Cost(
-        h=h,
-        w=w,
+        Shape(w_out, h, w),
         params=cx.params + weights + (w_out if bias else 0),
         macs=cx.macs + weights * h * w,
         acts=cx.acts + w_out * h * w,
-        c=w_out,
     )
 
 
@@ -101,21 +140,19 @@ def pool(cx: Cost, kernel: int, stride: int, padding: int) -> Cost:
     """A max- or average-pooling window; no parameters, no MACs."""
     h = conv_out_size(cx.h, kernel, stride, padding)
     w = conv_out_size(cx.w, kernel, stride, padding)
-    return replace(cx, h=h, w=w)
+    return cx.reshaped(Shape(cx.c, h, w))
 
 
 def global_pool(cx: Cost) -> Cost:
     """Global average pooling to 1x1."""
-    return replace(cx, h=1, w=1)
+    return cx.reshaped(cx.shape.pooled())
 
 
 def linear(cx: Cost, w_in: int, w_out: int, *, bias: bool = True) -> Cost:
     """A fully connected layer on a pooled vector."""
     return Cost(
-        h=1,
-        w=1,
+        Shape(w_out, 1, 1),
         params=cx.params + w_in * w_out + (w_out if bias else 0),
         macs=cx.macs + w_in * w_out,
         acts=cx.acts + w_out,
-        c=w_out,
     )

@@ -10,16 +10,13 @@ written as an ``nn.Module`` class with ``complexity``/``check`` class methods is
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from skbuilder.blocks.cost import Cost
 from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape, stride_text
 from skbuilder.blocks.ops.sk import SK
 from skbuilder.blocks.params import BlockParams, Violation
 from skbuilder.blocks.settings import ATTENTION_KINDS, AttentionSpec
-
-if TYPE_CHECKING:
-    from torch import nn
 
 
 class BlockKind:
@@ -70,9 +67,6 @@ class BlockKind:
 
     def complexity(self, cx: Cost, w_in: int, w_out: int, stride: int, params: BlockParams) -> Cost:
         return self.layout(w_in, w_out, stride, params).complexity(cx)
-
-    def build(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> nn.Module:
-        return self.layout(w_in, w_out, stride, params).module(params.layers)
 
     def draw(
         self,
@@ -142,10 +136,6 @@ class ModuleKind(BlockKind):
         cost: Cost = self.cls.complexity(cx, w_in, w_out, stride, params)
         return cost
 
-    def build(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> nn.Module:
-        module: nn.Module = self.cls(w_in, w_out, stride, params)
-        return module
-
     def draw(
         self,
         cv: Canvas,
@@ -159,7 +149,7 @@ class ModuleKind(BlockKind):
             return layout.draw(cv, name, source, x)
         node = cv.node(name or "block", "conv", self.summary_lines(*args))
         cv.edge(source, node, str(x))
-        return node, Shape.of(self.complexity(x.cost(), *args)).with_c(args[1])
+        return node, self.complexity(x.cost(), *args).shape
 
     def summary_lines(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Line]:
         layout = self._layout(w_in, w_out, stride, params)

@@ -3,20 +3,13 @@ blocks written directly as modules (see ``skbuilder.blocks.ModuleKind``)."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 import torch
 from torch import Tensor, nn
 
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Layers
 from skbuilder.blocks.params import BlockParams, Violation
-from skbuilder.nn.layers.conv_bn_act import layer_classes
-
-if TYPE_CHECKING:
-    from skbuilder.blocks.ops.residual import Residual
-    from skbuilder.blocks.ops.shuffle import ShuffleUnit, Steps
 
 
 class Block(nn.Module):
@@ -38,16 +31,23 @@ class Block(nn.Module):
 
 
 class ResidualBlock(nn.Module):
-    """out = act(body(x) + shortcut(x)), built from a ``Residual`` layout: each body op is the
-    submodule of its name (``conv1``, ``conv2``, ...), the shortcut a 1x1 conv + BN or identity."""
+    """out = act(body(x) + shortcut(x)), built from a ``Residual`` layout: each body module is
+    the submodule of its name (``conv1``, ``conv2``, ...), the shortcut a 1x1 conv + BN or
+    identity (``None``)."""
 
-    def __init__(self, layout: Residual, layers: Layers = Layers()) -> None:
+    def __init__(
+        self,
+        body: Iterable[tuple[str, nn.Module]],
+        shortcut: nn.Module | None = None,
+        act_layer: type[nn.Module] = nn.ReLU,
+    ) -> None:
         super().__init__()
-        self.body_names = tuple(name for name, _ in layout.body)
-        for name, op in layout.body:
-            self.add_module(name, op.module(layers))
-        self.shortcut = layout.shortcut.module(layers) if layout.shortcut else nn.Identity()
-        _, act_layer = layer_classes(layers)
+        names = []
+        for name, module in body:
+            self.add_module(name, module)
+            names.append(name)
+        self.body_names = tuple(names)
+        self.shortcut = shortcut if shortcut is not None else nn.Identity()
         self.act = act_layer(inplace=True)
 
     def residual(self, x: Tensor) -> Tensor:
@@ -68,10 +68,6 @@ class ResidualBlock(nn.Module):
         return norms[-1] if norms else None
 
 
-def _sequence(steps: Steps, layers: Layers) -> nn.Sequential:
-    return nn.Sequential(OrderedDict((name, op.module(layers)) for name, op in steps))
-
-
 def channel_shuffle(x: Tensor, groups: int) -> Tensor:
     """Interleave the channels of ``groups`` equal groups (ShuffleNet's shuffle)."""
     b, c, h, w = x.shape
@@ -82,12 +78,18 @@ class ShuffleBlock(nn.Module):
     """A ShuffleNetV2 unit built from its ``ShuffleUnit`` layout: ``main`` (and for stride 2
     ``proj``) branches, an optional ``gate`` on the concatenation, then the channel shuffle."""
 
-    def __init__(self, layout: ShuffleUnit, layers: Layers = Layers()) -> None:
+    def __init__(
+        self,
+        main: nn.Module,
+        proj: nn.Module | None,
+        gate: nn.Module | None,
+        groups: int = 2,
+    ) -> None:
         super().__init__()
-        self.groups = layout.groups
-        self.main = _sequence(layout.main, layers)
-        self.proj = _sequence(layout.proj, layers) if layout.proj is not None else None
-        self.gate = layout.gate.module(layers) if layout.gate is not None else nn.Identity()
+        self.groups = groups
+        self.main = main
+        self.proj = proj
+        self.gate = gate if gate is not None else nn.Identity()
 
     def forward(self, x: Tensor) -> Tensor:
         if self.proj is None:

@@ -13,6 +13,7 @@ from skbuilder.blocks.ops.base import Layers
 from skbuilder.blocks.registry import get_block
 from skbuilder.nn.blocks import ResidualBlock
 from skbuilder.nn.model import SKNet, Stage
+from skbuilder.nn.ops import build_block, build_op
 from skbuilder.spec import NetworkSpec, load_spec
 from skbuilder.spec.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, check_budget
 
@@ -58,12 +59,12 @@ def _assemble(spec: NetworkSpec, norm_layer: type[nn.Module], act_layer: type[nn
     for plan in spec.plan():
         params = replace(plan.params, norm_layer=norm_layer, act_layer=act_layer)
         kind = get_block(plan.kind)
-        blocks[plan.stage].append(kind.build(plan.w_in, plan.w_out, plan.stride, params))
+        blocks[plan.stage].append(build_block(kind, plan.w_in, plan.w_out, plan.stride, params))
     stages = []
     for i, (name, stage_blocks) in enumerate(zip(spec.stage_names(), blocks)):
         after = spec.bam_op(i)
-        stages.append(Stage(name, stage_blocks, after.module(layers) if after else None))
-    return SKNet(spec.stem_op().module(layers), stages, spec.head_op().module(layers))
+        stages.append(Stage(name, stage_blocks, build_op(after, layers) if after else None))
+    return SKNet(build_op(spec.stem_op(), layers), stages, build_op(spec.head_op(), layers))
 
 
 def _unhandled_state(model: nn.Module) -> bool:

@@ -87,12 +87,10 @@ class NetworkWalk:
 def _sum(costs: list[Cost], at: Shape) -> Cost:
     """The totals of ``costs``, at shape ``at``."""
     return Cost(
-        at.h,
-        at.w,
+        at,
         params=sum(c.params for c in costs),
         macs=sum(c.macs for c in costs),
         acts=sum(c.acts for c in costs),
-        c=at.c,
     )
 
 
@@ -104,7 +102,7 @@ def walk(spec: NetworkSpec, image_size: int | tuple[int, int] | None = None) -> 
     stem = spec.stem_op()
     start = image.cost()
     stem_cost = stem.complexity(start).delta(start)
-    x = Shape(spec.stem.width, stem_cost.h, stem_cost.w)
+    x = stem_cost.shape
     plans: list[list[BlockPlan]] = [[] for _ in spec.stages]
     for plan in spec.plan():
         if plan.index < 2:
@@ -117,7 +115,7 @@ def walk(spec: NetworkSpec, image_size: int | tuple[int, int] | None = None) -> 
             kind = get_block(plan.kind)
             before = x.cost()
             cost = kind.complexity(before, plan.w_in, plan.w_out, plan.stride, plan.params)
-            y = Shape(plan.w_out, cost.h, cost.w)
+            y = cost.shape
             count = 1 if plan.index == 0 else stage.depth - 1
             steps.append(BlockStep(plan, count, x, y, cost.delta(before)))
             x = y
@@ -128,5 +126,4 @@ def walk(spec: NetworkSpec, image_size: int | tuple[int, int] | None = None) -> 
     before = x.cost()
     head_cost = head.complexity(before).delta(before)
     out = Shape(spec.head.num_classes or head.features, 1, 1)
-    stem_out = Shape.of(stem_cost).with_c(spec.stem.width)
-    return NetworkWalk(image, stem, stem_out, stem_cost, tuple(stages), head, head_cost, out)
+    return NetworkWalk(image, stem, stem_cost.shape, stem_cost, tuple(stages), head, head_cost, out)

@@ -20,8 +20,9 @@ from torch import Tensor, nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from skbuilder.blocks import BlockKind, BlockParams, describe
-from skbuilder.blocks.cost import Cost
+from skbuilder.blocks.cost import Cost, Shape
 from skbuilder.nn.builder import build_model
+from skbuilder.nn.ops import build_block
 from skbuilder.spec import NetworkSpec, SpecError, parse_spec
 from skbuilder.spec.dump import dump_spec
 from skbuilder.spec.walk import walk
@@ -303,7 +304,7 @@ def check_gradient_flow(module: nn.Module, x: Tensor) -> None:
 
 def block_cost(block: str | BlockKind | type, x: Tensor, args: BlockArgs) -> Cost:
     """The block's analytic cost for input ``x``'s spatial size."""
-    return describe(block).complexity(Cost(x.shape[2], x.shape[3], c=args[0]), *args)
+    return describe(block).complexity(Shape(args[0], x.shape[2], x.shape[3]).cost(), *args)
 
 
 def check_block_invariants(
@@ -327,7 +328,7 @@ def check_block_invariants(
     w_in, w_out, stride, params = args
     assert x.shape[1] == w_in, f"input has {x.shape[1]} channels, the block takes {w_in}"
     with seeded(seed):
-        module = kind.build(w_in, w_out, stride, params)
+        module = build_block(kind, w_in, w_out, stride, params)
     cost = block_cost(kind, x, args)
     check_output_shape(module, x, (x.shape[0], w_out, cost.h, cost.w))
     check_complexity(module, x, cost)

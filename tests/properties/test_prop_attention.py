@@ -12,6 +12,7 @@ from torch import nn
 
 from skbuilder.blocks import get_block
 from skbuilder.blocks.settings import NoAttention
+from skbuilder.nn.ops import build_block
 from skbuilder.testing import (
     block_args,
     block_inputs,
@@ -42,10 +43,10 @@ def test_attention_none_is_the_plain_block(pair: tuple[str, str], data) -> None:
     w_in, w_out, stride, params = data.draw(block_args(plain_kind, attention=st.just("none")))
     x = data.draw(block_inputs((w_in, w_out, stride, params)))
     with seeded(0):
-        plain = get_block(plain_kind).build(w_in, w_out, stride, params).eval()
+        plain = build_block(get_block(plain_kind), w_in, w_out, stride, params).eval()
     none = params.__class__(params.w_mid, params.sk, NoAttention())
     with seeded(1):
-        unattended = get_block(sk_kind).build(w_in, w_out, stride, none).eval()
+        unattended = build_block(get_block(sk_kind), w_in, w_out, stride, none).eval()
     unattended.load_state_dict(plain.state_dict())  # same names and shapes, or this raises
     with torch.no_grad():
         torch.testing.assert_close(unattended(x), plain(x))

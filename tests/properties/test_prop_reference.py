@@ -24,6 +24,7 @@ from skbuilder.blocks.settings import CBAMAttention, NoAttention, SEAttention
 from skbuilder.interop.fusion import fuse_for_inference
 from skbuilder.nn.layers import SKConv
 from skbuilder.nn.layers.sk_conv import weighted_sum
+from skbuilder.nn.ops import build_block, build_op
 from skbuilder.testing import (
     block_args,
     block_inputs,
@@ -153,7 +154,7 @@ BLOCK_EXAMPLES: list[BlockCase] = [
 def test_blocks_match_reference(case: BlockCase, how: str, dtype: torch.dtype) -> None:
     kind, args, x = case
     with seeded(0):
-        module = describe(kind).build(*args)
+        module = build_block(describe(kind), *args)
     module, x = prepared(module, x, dtype)
 
     def oracle(r: ref.Reference, m: nn.Module, x: Tensor) -> Tensor:
@@ -179,7 +180,7 @@ def test_blocks_match_reference(case: BlockCase, how: str, dtype: torch.dtype) -
 def test_bam_matches_reference(channels, r, dilation, how, dtype, data) -> None:
     x = image(channels, 5, 6) if data is None else data.draw(images(channels, max_size=8))
     with seeded(0):
-        module = BAM(channels, r, dilation).module()
+        module = build_op(BAM(channels, r, dilation))
     module, x = prepared(module, x, dtype)
 
     def oracle(ref_: ref.Reference, m: nn.Module, x: Tensor) -> Tensor:
@@ -201,7 +202,7 @@ def test_bam_matches_reference(channels, r, dilation, how, dtype, data) -> None:
 @example(kind="deep", width=6, stride=2, pool=True, how="train", dtype=torch.float32)
 def test_stem_matches_reference(kind, width, stride, pool, how, dtype) -> None:
     with seeded(0):
-        module = Stem(3, width, kind, pool, stride).module()
+        module = build_op(Stem(3, width, kind, pool, stride))
     module, x = prepared(module, image(3, 11, 10), dtype)
 
     def oracle(r: ref.Reference, m: nn.Module, x: Tensor) -> Tensor:
@@ -221,7 +222,7 @@ def test_stem_matches_reference(kind, width, stride, pool, how, dtype) -> None:
 @example(num_classes=4, conv=None, how="eval", dtype=torch.float32)
 def test_head_matches_reference(num_classes, conv, how, dtype) -> None:
     with seeded(0):
-        module = Head(4, num_classes, 0.5, conv).module()
+        module = build_op(Head(4, num_classes, 0.5, conv))
     module, x = prepared(module, image(4, 3, 5), dtype)
 
     def oracle(r: ref.Reference, m: nn.Module, x: Tensor) -> Tensor:
@@ -241,9 +242,9 @@ def test_fused_inference_equals_the_original(case: BlockCase, with_bam: bool) ->
     """In float64, so a fold off by eps (running variances reach 1e-3) shows."""
     kind, args, x = case
     with seeded(0):
-        module: nn.Module = describe(kind).build(*args)
+        module: nn.Module = build_block(describe(kind), *args)
         if with_bam:
-            module = nn.Sequential(module, BAM(args[1], 2, 2).module())
+            module = nn.Sequential(module, build_op(BAM(args[1], 2, 2)))
     module, x = prepared(module, x, torch.float64)
     module.eval()
     fused = fuse_for_inference(module)

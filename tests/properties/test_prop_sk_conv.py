@@ -6,7 +6,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skbuilder.blocks.cost import Cost
+from skbuilder.blocks.cost import Shape
 from skbuilder.nn.layers import ConvBnAct, SKConv
 from skbuilder.testing import (
     block_inputs,
@@ -48,7 +48,9 @@ def test_shapes_and_cost_match_the_analytic_model(case) -> None:
     args, x = case
     w_in, w_out, stride, sk_settings_ = args
     sk = make(args)
-    cost = SKConv.complexity(Cost(*x.shape[2:]), w_in, w_out, stride=stride, sk=sk_settings_)
+    cost = SKConv.complexity(
+        Shape(w_in, *x.shape[2:]).cost(), w_in, w_out, stride=stride, sk=sk_settings_
+    )
     check_branch_shapes(sk, x)
     check_output_shape(sk, x, (x.shape[0], w_out, cost.h, cost.w))
     check_complexity(sk, x, cost)

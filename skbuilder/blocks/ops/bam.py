@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from skbuilder.blocks import cost as cc
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Layers, Line, Op
+from skbuilder.blocks.ops.base import Line, Op
 from skbuilder.blocks.ops.conv import Conv
 from skbuilder.blocks.ops.se import hidden_width
-
-if TYPE_CHECKING:
-    from torch import nn
 
 
 @dataclass(frozen=True)
@@ -53,8 +49,8 @@ class BAM(Op):
         for conv in self.spatial_branch():
             spatial = conv.complexity(spatial)
         spatial = cc.conv(spatial, h, 1, 1, bias=True).delta(cx)
-        gates = Cost(cx.h, cx.w, channel.params + spatial.params, channel.macs + spatial.macs)
-        return cx.plus(gates).at(cx.h, cx.w)
+        gates = Cost(cx.shape, channel.params + spatial.params, channel.macs + spatial.macs)
+        return cx.beside(gates)
 
     def lines(self) -> list[Line]:
         C, h, d = self.channels, self.hidden, self.dilation
@@ -67,8 +63,3 @@ class BAM(Op):
 
     def short(self) -> str:
         return "BAM"
-
-    def module(self, layers: Layers = Layers()) -> nn.Module:
-        from skbuilder.nn.layers.bam import BAM as BAMModule
-
-        return BAMModule(self, layers)

@@ -11,48 +11,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from skbuilder.blocks.cost import Cost
+from skbuilder.blocks.cost import Cost, Shape, chw
 
-if TYPE_CHECKING:
-    from torch import nn
+__all__ = ["Canvas", "Layers", "Line", "Op", "Shape", "chw", "stride_text"]
 
 #: One line of a node's label: plain text, or ``("b", text)`` bold, ``("small", text)`` detail.
 Line = str | tuple[str, str]
-
-
-def chw(c: int, h: int | None = None, w: int | None = None) -> str:
-    """A tensor shape as the paper writes it: C×H×W (or C alone for a vector)."""
-    return "×".join(str(x) for x in (c, h, w) if x is not None)
-
-
-@dataclass(frozen=True)
-class Shape:
-    """C×H×W of one tensor."""
-
-    c: int
-    h: int
-    w: int
-
-    def __str__(self) -> str:
-        return chw(self.c, self.h, self.w)
-
-    def with_c(self, c: int) -> Shape:
-        return replace(self, c=c)
-
-    def pooled(self) -> Shape:
-        """The shape after global average pooling."""
-        return Shape(self.c, 1, 1)
-
-    def cost(self) -> Cost:
-        """A zero cost at this shape, to start a ``complexity`` walk from."""
-        return Cost(self.h, self.w, c=self.c)
-
-    @staticmethod
-    def of(cx: Cost) -> Shape:
-        return Shape(cx.c, cx.h, cx.w)
 
 
 class Canvas(Protocol):
@@ -91,10 +58,6 @@ class Op(ABC):
     def lines(self) -> list[Line]:
         """The label of this op's node."""
 
-    @abstractmethod
-    def module(self, layers: Layers = Layers()) -> nn.Module:
-        """The ``nn.Module`` (imports torch)."""
-
     def short(self) -> str:
         """The op in a few characters, for one-line summaries (``1×1``, ``SK``)."""
         first = self.lines()[0]
@@ -113,7 +76,7 @@ class Op(ABC):
         return []
 
     def out_shape(self, x: Shape) -> Shape:
-        return Shape.of(self.complexity(x.cost()))
+        return self.complexity(x.cost()).shape
 
     def draw(self, cv: Canvas, name: str, source: str, x: Shape) -> tuple[str, Shape]:
         """Draw this op as node ``name`` fed by ``source`` carrying ``x``; returns the node

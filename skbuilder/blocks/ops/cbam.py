@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from skbuilder.blocks import cost as cc
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Layers, Line, Op
+from skbuilder.blocks.ops.base import Line, Op
 from skbuilder.blocks.ops.se import hidden_width
-
-if TYPE_CHECKING:
-    from torch import nn
 
 
 @dataclass(frozen=True)
@@ -34,8 +30,8 @@ class CBAM(Op):
         mlp = cc.conv(cc.conv(pooled, C, h, 1, bias=True), h, C, 1, bias=True).delta(pooled)
         twice = mlp.times(2)  # the MLP runs on the average and on the max pool
         spatial = cc.norm(cc.conv(cx, 2, 1, self.kernel), 1).delta(cx)
-        gates = Cost(cx.h, cx.w, mlp.params + spatial.params, twice.macs + spatial.macs)
-        return cx.plus(gates).at(cx.h, cx.w)
+        gates = Cost(cx.shape, mlp.params + spatial.params, twice.macs + spatial.macs)
+        return cx.beside(gates)
 
     def lines(self) -> list[Line]:
         k = self.kernel
@@ -48,12 +44,3 @@ class CBAM(Op):
 
     def short(self) -> str:
         return "CBAM"
-
-    def module(self, layers: Layers = Layers()) -> nn.Module:
-        from skbuilder.nn.layers.cbam import CBAM as CBAMModule
-        from skbuilder.nn.layers.conv_bn_act import layer_classes
-
-        norm_layer, act_layer = layer_classes(layers)
-        return CBAMModule(
-            self.channels, self.hidden, self.kernel, norm_layer=norm_layer, act_layer=act_layer
-        )

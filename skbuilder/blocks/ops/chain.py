@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Canvas, Layers, Line, Op, Shape
-
-if TYPE_CHECKING:
-    from torch import nn
+from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape
 
 
 @dataclass(frozen=True)
@@ -34,13 +30,6 @@ class Chain(Op):
 
     def detail(self) -> list[Line]:
         return [line for _, op in self.steps for line in op.detail()]
-
-    def module(self, layers: Layers = Layers()) -> nn.Module:
-        from collections import OrderedDict
-
-        from torch import nn
-
-        return nn.Sequential(OrderedDict((name, op.module(layers)) for name, op in self.steps))
 
     def draw(self, cv: Canvas, name: str, source: str, x: Shape) -> tuple[str, Shape]:
         p = f"{name}_" if name else ""

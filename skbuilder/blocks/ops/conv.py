@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from skbuilder.blocks import cost as cc
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Layers, Line, Op, stride_text
-
-if TYPE_CHECKING:
-    from torch import nn
+from skbuilder.blocks.ops.base import Line, Op, stride_text
 
 
 @dataclass(frozen=True)
@@ -61,19 +57,3 @@ class Conv(Op):
     def short(self) -> str:
         groups = f" G={self.groups}" if self.groups > 1 else ""
         return f"{self.kernel}×{self.kernel}{groups}"
-
-    def module(self, layers: Layers = Layers()) -> nn.Module:
-        from skbuilder.nn.layers.conv_bn_act import ConvBnAct, layer_classes
-
-        norm_layer, act_layer = layer_classes(layers)
-        return ConvBnAct(
-            self.w_in,
-            self.w_out,
-            kernel_size=self.kernel,
-            stride=self.stride,
-            dilation=self.dilation,
-            groups=self.groups,
-            bias=self.bias,
-            norm_layer=norm_layer,
-            act_layer=act_layer if self.act else None,
-        )

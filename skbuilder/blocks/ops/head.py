@@ -4,15 +4,11 @@ layer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from skbuilder.blocks import cost as cc
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Layers, Line, Op
+from skbuilder.blocks.ops.base import Line, Op
 from skbuilder.blocks.ops.conv import Conv
-
-if TYPE_CHECKING:
-    from torch import nn
 
 
 @dataclass(frozen=True)
@@ -54,9 +50,3 @@ class Head(Op):
         if self.num_classes:
             lines.append(f"fc {self.features} → {self.num_classes}")
         return lines
-
-    def module(self, layers: Layers = Layers()) -> nn.Module:
-        from skbuilder.nn.layers.head import ClassifierHead
-
-        conv = self.conv.module(layers) if self.conv is not None else None
-        return ClassifierHead(self.features, self.num_classes, dropout=self.dropout, conv=conv)

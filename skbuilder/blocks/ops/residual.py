@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Canvas, Layers, Line, Op, Shape, stride_text
+from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape, stride_text
 from skbuilder.blocks.ops.conv import Conv
-
-if TYPE_CHECKING:
-    from torch import nn
 
 
 def projection(w_in: int, w_out: int, stride: int) -> Conv | None:
@@ -37,7 +33,7 @@ class Residual(Op):
         for _, op in self.body:
             out = op.complexity(out)
         if self.shortcut is not None:
-            out = out.plus(self.shortcut.complexity(cx).delta(cx).at(out.h, out.w))
+            out = out.beside(self.shortcut.complexity(cx).delta(cx))
         return out
 
     def lines(self) -> list[Line]:
@@ -48,11 +44,6 @@ class Residual(Op):
 
     def detail(self) -> list[Line]:
         return [line for _, op in self.body for line in op.detail()]
-
-    def module(self, layers: Layers = Layers()) -> nn.Module:
-        from skbuilder.nn.blocks import ResidualBlock
-
-        return ResidualBlock(self, layers)
 
     def draw(self, cv: Canvas, name: str, source: str, x: Shape) -> tuple[str, Shape]:
         p = f"{name}_" if name else ""

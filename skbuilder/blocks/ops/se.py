@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from skbuilder.blocks import cost as cc
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Layers, Line, Op
-
-if TYPE_CHECKING:
-    from torch import nn
+from skbuilder.blocks.ops.base import Line, Op
 
 
 def hidden_width(channels: int, r: int) -> int:
@@ -34,7 +30,7 @@ class SE(Op):
         C, h = self.channels, self.hidden
         pooled = cc.global_pool(cx)
         gate = cc.conv(cc.conv(pooled, C, h, 1, bias=True), h, C, 1, bias=True)
-        return cx.plus(gate.delta(pooled)).at(cx.h, cx.w)
+        return cx.beside(gate.delta(pooled))
 
     def lines(self) -> list[Line]:
         return [
@@ -45,10 +41,3 @@ class SE(Op):
 
     def short(self) -> str:
         return "SE"
-
-    def module(self, layers: Layers = Layers()) -> nn.Module:
-        from skbuilder.nn.layers.conv_bn_act import layer_classes
-        from skbuilder.nn.layers.se import SqueezeExcite
-
-        _, act_layer = layer_classes(layers)
-        return SqueezeExcite(self.channels, self.hidden, act_layer=act_layer)

@@ -4,13 +4,9 @@ channel shuffle; a stride-2 unit feeds the whole input to a second (projection) 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Canvas, Layers, Line, Op, Shape, stride_text
-
-if TYPE_CHECKING:
-    from torch import nn
+from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape, stride_text
 
 Steps = tuple[tuple[str, Op], ...]
 
@@ -41,12 +37,12 @@ class ShuffleUnit(Op):
 
     def complexity(self, cx: Cost) -> Cost:
         half = self.w_in // 2
-        start = cx if self.proj is not None else Cost(cx.h, cx.w, c=half)
+        start = cx if self.proj is not None else cx.reshaped(cx.shape.with_c(half))
         main = _run(self.main, start).delta(start)
-        out = cx.plus(main)
+        out = cx.then(main)
         if self.proj is not None:
-            out = out.plus(_run(self.proj, cx).delta(cx))
-        out = Cost(out.h, out.w, out.params, out.macs, out.acts, self.w_out)
+            out = out.beside(_run(self.proj, cx).delta(cx))
+        out = out.reshaped(out.shape.with_c(self.w_out))  # the concatenation
         return out if self.gate is None else self.gate.complexity(out)
 
     def lines(self) -> list[Line]:
@@ -60,11 +56,6 @@ class ShuffleUnit(Op):
 
     def detail(self) -> list[Line]:
         return [line for _, op in self.main for line in op.detail()]
-
-    def module(self, layers: Layers = Layers()) -> nn.Module:
-        from skbuilder.nn.blocks import ShuffleBlock
-
-        return ShuffleBlock(self, layers)
 
     def draw(self, cv: Canvas, name: str, source: str, x: Shape) -> tuple[str, Shape]:
         p = f"{name}_" if name else ""

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from skbuilder.blocks import cost as cc
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Canvas, Layers, Line, Op, Shape, chw, stride_text
+from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape, chw, stride_text
 from skbuilder.blocks.ops.conv import Conv
 from skbuilder.blocks.settings import SKSpec
-
-if TYPE_CHECKING:
-    from torch import nn
 
 
 @dataclass(frozen=True)
@@ -49,14 +45,14 @@ class SK(Op):
     def complexity(self, cx: Cost) -> Cost:
         out = cx
         for branch in self.branches():
-            out = out.plus(branch.complexity(cx).delta(cx))
+            out = out.then(branch.complexity(cx).delta(cx))
         if not self.sk.attends:
             return out
         C, d = self.w_out, self.sk.d(self.w_out)
         pooled = cc.global_pool(out)
         att = cc.norm(cc.conv(pooled, C, d, 1), d)  # fuse: W, BN
         att = cc.conv(att, d, self.sk.M * C, 1)  # select: W'
-        return out.plus(att.delta(pooled)).at(out.h, out.w)
+        return out.beside(att.delta(pooled))
 
     def lines(self) -> list[Line]:
         return [("b", "SK conv"), f"{self.w_in} → {self.w_out}{stride_text(self.stride)}"]
@@ -68,20 +64,6 @@ class SK(Op):
         sk = self.sk
         choice = f"d={sk.d(self.w_out)}" if sk.attends else "summed"
         return [("small", f"M={sk.M} ({branch_text(sk)}), G={sk.G}, {choice}")]
-
-    def module(self, layers: Layers = Layers()) -> nn.Module:
-        from skbuilder.nn.layers.conv_bn_act import layer_classes
-        from skbuilder.nn.layers.sk_conv import SKConv
-
-        norm_layer, act_layer = layer_classes(layers)
-        return SKConv(
-            self.w_in,
-            self.w_out,
-            stride=self.stride,
-            sk=self.sk,
-            norm_layer=norm_layer,
-            act_layer=act_layer,
-        )
 
     def draw(self, cv: Canvas, name: str, source: str, x: Shape) -> tuple[str, Shape]:
         """Split, fuse, select (the paper's Figure 1); returns the node making V."""

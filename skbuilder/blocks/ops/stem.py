@@ -4,15 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from skbuilder.blocks import cost as cc
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Layers, Line, Op
+from skbuilder.blocks.ops.base import Line, Op
 from skbuilder.blocks.ops.conv import Conv
-
-if TYPE_CHECKING:
-    from torch import nn
 
 StemKind = Literal["classic", "deep", "conv3x3"]
 
@@ -64,8 +61,3 @@ class Stem(Op):
             *pool,
             ("small", "BN, ReLU after each conv"),
         ]
-
-    def module(self, layers: Layers = Layers()) -> nn.Module:
-        from skbuilder.nn.layers.stem import Stem as StemModule
-
-        return StemModule(self, layers)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from torch import Tensor, nn
 
 from skbuilder.blocks.ops.base import Layers
+from skbuilder.nn.layers.conv_bn_act import ConvBnAct
 
 if TYPE_CHECKING:
     from skbuilder.blocks.ops.bam import BAM as BAMOp
@@ -19,10 +20,10 @@ class BAM(nn.Module):
         super().__init__()
         C, h = op.channels, op.hidden
         self.channel = nn.Sequential(
-            *(conv.module(layers) for conv in op.channel_branch()), nn.Conv2d(h, C, 1)
+            *(ConvBnAct.of(conv, layers) for conv in op.channel_branch()), nn.Conv2d(h, C, 1)
         )
         self.spatial = nn.Sequential(
-            *(conv.module(layers) for conv in op.spatial_branch()), nn.Conv2d(h, 1, 1)
+            *(ConvBnAct.of(conv, layers) for conv in op.spatial_branch()), nn.Conv2d(h, 1, 1)
         )
 
     def gate(self, x: Tensor) -> Tensor:

@@ -47,6 +47,22 @@ class ConvBnAct(nn.Module):
         self.bn = norm_layer(w_out)
         self.act = act_layer(inplace=True) if act_layer is not None else nn.Identity()
 
+    @classmethod
+    def of(cls, op: Conv, layers: Layers = Layers()) -> ConvBnAct:
+        """The module a ``Conv`` op describes."""
+        norm_layer, act_layer = layer_classes(layers)
+        return cls(
+            op.w_in,
+            op.w_out,
+            kernel_size=op.kernel,
+            stride=op.stride,
+            dilation=op.dilation,
+            groups=op.groups,
+            bias=op.bias,
+            norm_layer=norm_layer,
+            act_layer=act_layer if op.act else None,
+        )
+
     def forward(self, x: Tensor) -> Tensor:
         return self.act(self.bn(self.conv(x)))
 

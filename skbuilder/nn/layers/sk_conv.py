@@ -9,6 +9,7 @@ from skbuilder.blocks.cost import Cost
 from skbuilder.blocks.ops.base import Layers
 from skbuilder.blocks.ops.sk import SK
 from skbuilder.blocks.settings import SKSpec
+from skbuilder.nn.layers.conv_bn_act import ConvBnAct
 
 
 class Fuse(nn.Module):
@@ -111,7 +112,7 @@ class SKConv(nn.Module):
         self.M = sk.M
         self.split_input = sk.split_input
         self.split = nn.ModuleList(
-            branch.module(Layers(norm_layer, act_layer))
+            ConvBnAct.of(branch, Layers(norm_layer, act_layer))
             for branch in SK(w_in, w_out, stride, sk).branches()
         )
         self.attends = sk.attends

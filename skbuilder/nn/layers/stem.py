@@ -8,6 +8,7 @@ from torch import Tensor, nn
 
 from skbuilder.blocks.ops.base import Layers
 from skbuilder.blocks.ops.stem import POOL
+from skbuilder.nn.layers.conv_bn_act import ConvBnAct
 
 if TYPE_CHECKING:
     from skbuilder.blocks.ops.stem import Stem as StemOp
@@ -18,7 +19,7 @@ class Stem(nn.Module):
 
     def __init__(self, op: StemOp, layers: Layers = Layers()) -> None:
         super().__init__()
-        self.convs = nn.Sequential(*(conv.module(layers) for conv in op.convs()))
+        self.convs = nn.Sequential(*(ConvBnAct.of(conv, layers) for conv in op.convs()))
         kernel, stride, padding = POOL
         self.pool = nn.MaxPool2d(kernel, stride, padding) if op.pool else nn.Identity()
 
