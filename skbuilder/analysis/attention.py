@@ -152,7 +152,7 @@ class BlockAttention:
 
     name: str
     branch_mean: tuple[float, ...]  # mean attention on each branch, over batch and channels
-    difference: Tensor  # (C,): batch-mean of a[M-1] - a[0] per channel (large minus small kernel)
+    difference: Tensor  # (C,): batch-mean per channel of a[widest field] - a[narrowest field]
     kernels: tuple[int, ...] | None = None  # receptive field of each branch, when known
 
     @property
@@ -188,7 +188,7 @@ def stats_table(stats: list[BlockAttention]) -> str:
     width = max([len("sk conv"), *(len(s.name) for s in stats)])
     M = max((s.M for s in stats), default=2)
     head = "  ".join(f"a[{m}]".rjust(6) for m in range(M))
-    lines = [f"{'sk conv'.ljust(width)}  {head}  {'a[M-1]-a[0] mean':>16}  {'std':>6}"]
+    lines = [f"{'sk conv'.ljust(width)}  {head}  {'wide-narrow mean':>16}  {'std':>6}"]
     for s in stats:
         means = "  ".join(f"{v:6.3f}" for v in s.branch_mean).ljust(len(head))
         d = s.difference
