@@ -324,7 +324,9 @@ def _report(results_dir: Path, doc: str | None, figures: str | None, memory: str
 
     from skbuilder.analysis.scale.report import (
         MEMORY_BLOCK,
+        RESULTS_BLOCK,
         ReportError,
+        check_document,
         load_results,
         markdown,
         memory_table,
@@ -340,6 +342,8 @@ def _report(results_dir: Path, doc: str | None, figures: str | None, memory: str
                 memory_data = json.loads(Path(memory).read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise ReportError(f"{memory}: cannot read the memory results: {exc}") from None
+        if doc:
+            check_document(doc, RESULTS_BLOCK, *([MEMORY_BLOCK] if memory_data else []))
         folder = _output_folder(figures) if figures else results_dir
         paths = write_figures(results, folder)
         print(f"wrote {', '.join(str(p) for p in paths.values())}")

@@ -500,10 +500,9 @@ def generated_block(text: str, block: str) -> str | None:
     return text[start + len(begin) : stop].strip("\n")
 
 
-def update_document(doc: str | Path, section: str, block: str = RESULTS_BLOCK) -> None:
-    """Replace the text between ``block``'s markers in ``doc`` with ``section``; the rest of
-    the document, other generated blocks included, stays as it is."""
-    path = Path(doc)
+def _document(path: Path, block: str) -> tuple[str, int, int]:
+    """The document's text and where ``block``'s inside starts and stops (ReportError when it
+    cannot be read or has no such block)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -512,4 +511,19 @@ def update_document(doc: str | Path, section: str, block: str = RESULTS_BLOCK) -
     start, stop = text.find(begin), text.find(end)
     if start < 0 or stop < start:
         raise ReportError(f"{path}: no generated {block} block; add the lines\n{begin}\n{end}")
-    write_atomic(path, f"{text[: start + len(begin)]}\n{section}\n{text[stop:]}")
+    return text, start + len(begin), stop
+
+
+def check_document(doc: str | Path, *blocks: str) -> None:
+    """ReportError unless ``doc`` can be read and has every one of ``blocks``: checked before
+    anything is drawn or written."""
+    for block in blocks:
+        _document(Path(doc), block)
+
+
+def update_document(doc: str | Path, section: str, block: str = RESULTS_BLOCK) -> None:
+    """Replace the text between ``block``'s markers in ``doc`` with ``section``; the rest of
+    the document, other generated blocks included, stays as it is."""
+    path = Path(doc)
+    text, start, stop = _document(path, block)
+    write_atomic(path, f"{text[:start]}\n{section}\n{text[stop:]}")
