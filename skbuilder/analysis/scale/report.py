@@ -422,9 +422,12 @@ def markdown(results: Mapping[str, Any], figures: str) -> str:
         "",
         f"**Outcome by the rule: {outcome.outcome}.**",
         "",
-        "Drawn larger instead of enlarged (the check on resampling): trained − untrained "
-        f"{outcome.drawn.mean:+.4f}, 95 % interval [{outcome.drawn.low:+.4f}, "
-        f"{outcome.drawn.high:+.4f}], p = {outcome.drawn.p_value:.2g}.",
+        "Drawn larger instead of enlarged (the check on resampling; not part of the rule):",
+        "",
+        "| comparison | mean | 95 % interval | t | df | p | seeds above 0 |",
+        "|---|---:|---|---:|---:|---:|---:|",
+        _test_line(outcome.drawn_control),
+        _test_line(outcome.drawn),
         "",
     ]
     for method in METHODS:

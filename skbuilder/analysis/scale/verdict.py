@@ -137,7 +137,8 @@ class Verdict:
 
     trained: PairedTest
     control: PairedTest
-    drawn: PairedTest  # the same test with the objects drawn larger instead of enlarged
+    drawn: PairedTest  # trained - untrained with the objects drawn larger instead of enlarged
+    drawn_control: PairedTest  # control - untrained, drawn larger
 
     @property
     def detectable(self) -> bool:
@@ -166,5 +167,10 @@ def verdict(results: Results) -> Verdict:
             network_changes(results, TRAINED, RENDERED),
             network_changes(results, UNTRAINED, RENDERED),
             (TRAINED, UNTRAINED),
+        ),
+        drawn_control=paired_test(
+            network_changes(results, CONTROL, RENDERED),
+            network_changes(results, UNTRAINED, RENDERED),
+            (CONTROL, UNTRAINED),
         ),
     )
