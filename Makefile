@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test typecheck test-all docs scale-experiment scale-memory
+.PHONY: demo test typecheck test-all docs browser scale-experiment scale-memory
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "Setting up $(VENV): the package with CPU PyTorch and the test tools (pip shows progress)"
@@ -29,6 +29,18 @@ typecheck: $(STAMP)  ## the type checker over the package (CI runs it beside the
 
 test-all: $(STAMP)  ## also the tests marked slow
 	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+# The studio's browser tests (tests/test_studio_browser.py) drive the system's Chromium through its
+# chromedriver; they skip, saying why, where there is none. Quick when both are installed.
+browser:  ## Chromium and chromedriver from Debian's packages, for the studio's browser tests
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+		echo "chromium and chromedriver are installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium chromium-driver; \
+	else \
+		echo "no chromium/chromedriver: install the Debian packages chromium and chromium-driver"; \
+	fi
 
 docs: $(STAMP)  ## the JSON Schema, the field reference, and every output and figure the docs show
 	$(BIN)/skbuilder schema -o docs/spec.schema.json

@@ -1,13 +1,23 @@
-"""timm's SK models vs the shipped specs: parameter counts and the largest output difference
-after importing timm's (random) weights, at 224x224 in eval mode.
+"""Every timm/torchvision pairing (``skbuilder.interop.weights.references.PAIRINGS``): parameter
+counts and the largest output difference after importing the reference's random weights (random
+BatchNorm statistics, eval mode), at each input size.
 
-Run where timm is installed, from the repository root:
-    python benchmarks/timm_parity.py [--input-size 224] [--batch 2]
+Run where timm and torchvision are installed, from the repository root:
+    python benchmarks/timm_parity.py                    # print the table
+    python benchmarks/timm_parity.py --write            # also record docs/results/... and the doc
+    python benchmarks/timm_parity.py --only sknet50     # the pairings of some specs or models
+
+``--write`` records the results (with the commit, the versions and the inputs) in
+``docs/results/weights-parity.json`` and rewrites the table of docs/weights.md from it;
+tests/test_weights_parity_doc.py checks that the page shows that file and that the file still
+lists every pairing with the parameter counts the specs give.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,57 +26,81 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from skbuilder import build_model, progress  # noqa: E402
-from skbuilder.interop.weights import import_timm_state_dict  # noqa: E402
+from benchmarks.parity_doc import (  # noqa: E402
+    DOC,
+    RESULTS,
+    render_table,
+    rewrite_doc,
+)
+from skbuilder import progress  # noqa: E402
+from skbuilder.interop.weights.parity import measure  # noqa: E402
+from skbuilder.interop.weights.references import PAIRINGS  # noqa: E402
+from skbuilder.nn.threads import torch_threads  # noqa: E402
 
-PAIRS = [
-    ("skresnet18", "skresnet18"),
-    ("skresnet34", "skresnet34"),
-    ("skresnext50_32x4d", "sknet50"),
-]
 
-
-def randomise_norms(model: torch.nn.Module) -> None:
-    """Random BN statistics and affine terms, so eval-mode BN is not the identity."""
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, torch.nn.BatchNorm2d):
-                module.running_mean.normal_(0.0, 0.1)
-                module.running_var.uniform_(0.5, 1.5)
-                module.weight.uniform_(0.5, 1.5)
-                module.bias.normal_(0.0, 0.1)
+def _commit() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
 
 
 def main() -> None:
     import timm
+    import torchvision
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--input-size", type=int, default=224)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 97, 224])
     parser.add_argument("--batch", type=int, default=2)
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="spec or model names")
+    parser.add_argument("--write", action="store_true", help=f"record {RESULTS.name}, {DOC.name}")
     args = parser.parse_args()
-    torch.manual_seed(0)
-    print(f"timm {timm.__version__}, torch {torch.__version__}, input {args.input_size}")
-    header = ("timm model", "spec", "timm params", "our params")
-    header += ("max |out|", "max |diff|", "relative")
-    print("{:<18} {:<11} {:>12} {:>12} {:>10} {:>10} {:>9}".format(*header))
-    rows = []  # printed after the progress bar is gone
-    for timm_name, spec_name in progress.bar(PAIRS, desc="models", unit="model"):
-        theirs = timm.create_model(timm_name, pretrained=False).eval()
-        randomise_norms(theirs)
-        ours = build_model(ROOT / "specs" / f"{spec_name}.yaml").eval()
-        import_timm_state_dict(ours, theirs.state_dict())
-        x = torch.randn(args.batch, 3, args.input_size, args.input_size)
-        with torch.no_grad():
-            expected = theirs(x)
-            diff = (ours(x) - expected).abs().max().item()
-        n_theirs = sum(p.numel() for p in theirs.parameters())
-        n_ours = sum(p.numel() for p in ours.parameters())
-        scale = expected.abs().max().item()
-        rows.append(
-            f"{timm_name:<18} {spec_name:<11} {n_theirs:>12,} {n_ours:>12,} "
-            f"{scale:>10.3g} {diff:>10.2e} {diff / scale:>9.1e}"
-        )
-    print("\n".join(rows))
+    chosen = [p for p in PAIRINGS if not args.only or {p.spec, p.model} & set(args.only)]
+    if args.write and len(chosen) != len(PAIRINGS):
+        parser.error("--write records every pairing; drop --only")
+    rows = []
+    with torch_threads(1):
+        for pairing in progress.bar(chosen, desc="pairings", unit="model"):
+            for row in measure(pairing, tuple(args.sizes), batch=args.batch):
+                rows.append(
+                    {
+                        "library": pairing.library,
+                        "model": pairing.model,
+                        "spec": pairing.spec,
+                        "image_size": row.image_size,
+                        "reference_params": row.reference_params,
+                        "our_params": row.our_params,
+                        "max_abs_out": row.max_abs_out,
+                        "max_abs_diff": row.max_abs_diff,
+                    }
+                )
+    results = {
+        "commit": _commit(),
+        "command": "python benchmarks/timm_parity.py --write",
+        "versions": {
+            "torch": torch.__version__,
+            "torchvision": torchvision.__version__,
+            "timm": timm.__version__,
+        },
+        "inputs": {"sizes": args.sizes, "batch": args.batch, "mode": "eval", "seed": 0},
+        "rows": rows,
+    }
+    print(render_table(results))
+    if args.write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        rewrite_doc(results)
+        print(f"wrote {RESULTS.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ YAML text -> ``load_spec``/``parse_spec``/``spec_from_dict`` (positions kept) ->
 (validated) -> ``build_model`` -> ``nn.Module``. ``summarize`` reads the spec alone.
 
 Importing skbuilder does not import torch: the names that need it (``build_model``, ``SKConv``,
-``SKNet``, ``Block``) load ``skbuilder.nn`` when first used.
+``SKNet``, ``Block``, ``load_model``, ``save_model``) load torch when first used.
 """
 
 from __future__ import annotations
@@ -28,9 +28,11 @@ _EXPORTS = {
     "Summary": "skbuilder.analysis.summary",
     "block_kinds": "skbuilder.blocks.registry",
     "build_model": "skbuilder.nn.builder",
+    "load_model": "skbuilder.interop.weights.model_folder",
     "load_spec": "skbuilder.spec.loader",
     "parse_spec": "skbuilder.spec.loader",
     "register_block": "skbuilder.blocks.registry",
+    "save_model": "skbuilder.interop.weights.model_folder",
     "spec_from_dict": "skbuilder.spec.loader",
     "summarize": "skbuilder.analysis.summary",
 }
@@ -48,9 +50,11 @@ __all__ = [
     "Summary",
     "block_kinds",
     "build_model",
+    "load_model",
     "load_spec",
     "parse_spec",
     "register_block",
+    "save_model",
     "spec_from_dict",
     "summarize",
 ]
@@ -61,6 +65,7 @@ if TYPE_CHECKING:
     from skbuilder.blocks.params import BlockParams
     from skbuilder.blocks.registry import block_kinds, register_block
     from skbuilder.blocks.settings import SKSpec
+    from skbuilder.interop.weights.model_folder import load_model, save_model
     from skbuilder.nn.blocks import Block
     from skbuilder.nn.builder import build_model
     from skbuilder.nn.layers.sk_conv import SKConv

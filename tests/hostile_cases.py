@@ -29,6 +29,8 @@ stages:
   - {name: a, depth: 1, mid_width: 8, out_width: 16, stride: 1}
 head: {num_classes: 3}
 """
+#: VALID with plain blocks' settings: no ``sk:`` (no block would read it).
+PLAIN = VALID.replace("sk: {G: 2, r: 2, L: 4}\n", "groups: 2\n")
 MINIMAL = "name: tiny\nstages:\n  - {depth: 1, out_width: 16, stride: 1}\n"
 SPEC = "s.yaml"
 
@@ -1169,7 +1171,7 @@ add(
         1,
         "skbuilder: tiny has no SK convolutions",
         (),
-        ((SPEC, with_value("{name: a,", "{name: a, block: bottleneck,")),),
+        ((SPEC, with_value("{name: a,", "{name: a, block: bottleneck,", PLAIN)),),
     )
 )
 add(

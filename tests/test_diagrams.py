@@ -72,12 +72,16 @@ def five_stage_m3() -> NetworkSpec:
 
 
 def one_stage(kind: str, *, stride: int = 1, w_in: int = 16, out: int = 16) -> NetworkSpec:
+    """One stage of ``kind``, with G=4 where its blocks have groups (SK or plain grouped)."""
+    grouping: dict[str, object] = {"basic": {}, "bottleneck": {"groups": 4}}.get(
+        kind, {"sk": {"M": 2, "G": 4, "r": 2, "L": 4}}
+    )
     return spec_from_dict(
         {
             "name": f"tiny_{kind}",
             "input": {"image_size": 32},
             "stem": {"width": w_in},
-            "sk": {"M": 2, "G": 4, "r": 2, "L": 4},
+            **grouping,
             "stages": [{"depth": 2, "out_width": out, "stride": stride, "block": kind}],
             "head": {"num_classes": 10},
         }
@@ -147,7 +151,7 @@ def test_custom_m3_block_has_three_branches() -> None:
     assert count_nodes(dot, r"mul\d+") == 3
     assert "dilation 3" in dot and "across the M=3 branches" in dot
     assert "max(32/4, 8) = 8" in dot
-    assert "3×32×1×1" in edge_shapes(dot)
+    assert "3·32×1×1" in edge_shapes(dot)
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,7 @@ drawn and built from its one description."""
 
 from __future__ import annotations
 
-import re
 import sys
-from pathlib import Path
 
 import torch
 
@@ -13,16 +11,12 @@ from skbuilder import build_model, parse_spec, summarize
 from skbuilder.blocks import unregister_block
 from skbuilder.render import block_diagram
 from skbuilder.testing import check_complexity, spec_cost
-
-PAGE = Path(__file__).resolve().parent.parent / "docs" / "spec.md"
+from tests.docs_blocks import register_spec_page_kind
 
 
 def test_the_block_kind_of_the_spec_page() -> None:
-    code = re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), flags=re.S)
-    namespace: dict[str, object] = {"__name__": "spec_page_example"}
     try:
-        for block in code:
-            exec(compile(block, str(PAGE), "exec"), namespace)
+        register_spec_page_kind()
         spec = parse_spec(
             "name: mine\ninput: {image_size: 32}\nstem: {width: 8}\nsk: {G: 2, L: 4}\n"
             "stages:\n  - {depth: 2, mid_width: 8, out_width: 16, stride: 2, block: sk_double}\n"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import pytest
 import torch
 
 from skbuilder import build_model, load_spec, spec_from_dict, summarize
 from skbuilder.nn.features import FeatureExtractor, build_features, feature_info
 from skbuilder.spec.shipped import shipped_specs
+from skbuilder.spec.walk import feature_shapes
 
 SHIPPED = sorted(shipped_specs())
 #: Shipped specs of each shape of network, with the reductions of their stem and stages: the
@@ -40,7 +43,8 @@ def test_feature_info_agrees_with_the_analytic_summary(name: str) -> None:
     spec = load_spec(name)
     for size in (64, 57, 224):
         shapes = [row.shape for row in summarize(spec, size).rows[:-1]]  # stem + stages
-        assert [(f.channels, f.size(size), f.size(size)) for f in feature_info(spec)] == shapes
+        assert [tuple(map(int, astuple(s))) for s in feature_shapes(spec, size)] == shapes
+        assert [f.channels for f in feature_info(spec)] == [s[0] for s in shapes]
 
 
 @pytest.mark.parametrize(("name", "reductions"), BACKBONES.items(), ids=list(BACKBONES))
@@ -53,8 +57,8 @@ def test_feature_maps_have_the_announced_channels_and_strides(
         maps = backbone(torch.randn(2, 3, size, size))
     assert len(maps) == len(backbone.feature_info) == len(reductions)
     assert backbone.feature_info[0].name == "stem"
-    for fmap, info in zip(maps, backbone.feature_info):
-        assert fmap.shape == (2, info.channels, info.size(size), info.size(size))
+    for fmap, info, shape in zip(maps, backbone.feature_info, backbone.shapes(size)):
+        assert fmap.shape == (2, info.channels, shape.h, shape.w) == (2, *astuple(shape))
     assert backbone.reductions() == reductions
 
 
@@ -117,3 +121,23 @@ def test_a_model_without_spec_is_refused() -> None:
     del model.spec
     with pytest.raises(TypeError, match="build_model"):
         FeatureExtractor(model)
+
+
+def test_a_batch_of_one_in_training_is_refused_clearly_where_a_norm_sees_pooled_vectors() -> None:
+    from skbuilder.nn.features import pooled_norms
+
+    backbone = build_features(spec_from_dict(DEEP_NO_POOL)).train()  # SK units: fuse BNs
+    one = torch.randn(1, 3, 32, 32)
+    with pytest.raises(ValueError, match=r"batch of 1 .* training mode: 2 BatchNorm layers"):
+        backbone(one)
+    backbone(torch.randn(2, 3, 32, 32))  # two images: the statistics exist
+    for _, norm in pooled_norms(backbone):
+        norm.eval()  # frozen statistics: a batch of one trains the rest
+    assert len(backbone(one)) == 4
+    backbone.eval()
+    assert len(backbone(one)) == 4
+
+    plain = {**DEEP_NO_POOL, "stages": [{**s, "block": "basic"} for s in DEEP_NO_POOL["stages"]]}
+    plain["stages"][0].pop("mid_width")
+    plain.pop("sk")  # no SK conv reads it
+    assert len(build_features(spec_from_dict(plain)).train()(one)) == 4  # no pooled norm

@@ -81,4 +81,13 @@ def test_non_editable_install_from_an_empty_folder(tmp_path: Path) -> None:
     where, params = run([python, "-c", code], empty, env).split()
     assert Path(where).is_relative_to(purelib), where  # the installed copy, not the checkout
     assert params == "27479784"
+    # the studio's page and its assets come from the wheel (package data)
+    pages = ["/", "/assets/studio.js", "/assets/studio.css", "/assets/favicon.svg"]
+    code = (
+        "from starlette.testclient import TestClient; "
+        "from skbuilder.studio.app import Start, make_app; "
+        "c = TestClient(make_app(Start('x', ''))); "
+        f"print([c.get(p).status_code for p in {pages!r}])"
+    )
+    assert run([python, "-c", code], empty, env).split("\n")[-2] == "[200, 200, 200, 200]"
     assert sorted(os.listdir(empty)) == ["n.svg"]

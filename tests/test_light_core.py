@@ -34,8 +34,21 @@ print("loaded:", loaded)
 """
 
 
+def _saved_model_config(folder: Path) -> str:
+    """A saved model's folder as far as the commands that build nothing read it: its config."""
+    from skbuilder import __version__, load_spec
+    from skbuilder.spec.model_files import CONFIG_NAME
+    from skbuilder.spec.model_folder import ModelConfig
+
+    folder.mkdir()
+    config = ModelConfig(load_spec("sknet26"))
+    (folder / CONFIG_NAME).write_text(config.as_json(__version__), encoding="utf-8")
+    return str(folder)
+
+
 def test_non_building_commands_do_not_import_torch(tmp_path: Path) -> None:
     spec = str(SPECS / "sknet101.yaml")
+    saved = _saved_model_config(tmp_path / "saved")
     commands = [
         ["--help"],
         ["--version"],
@@ -50,6 +63,10 @@ def test_non_building_commands_do_not_import_torch(tmp_path: Path) -> None:
         ["render", spec, "-o", str(tmp_path / "n.dot")],
         ["render", spec, "-o", str(tmp_path / "b.dot"), "--level", "block"],
         ["render", spec, "-o", str(tmp_path / "s.dot"), "--level", "stage", "--rankdir", "LR"],
+        ["summary", saved, "--set", "input.image_size=64"],
+        ["validate", saved],
+        ["dump", saved],
+        ["render", saved, "-o", str(tmp_path / "saved.dot")],
     ]
     code = PROBE.format(commands=commands, spec=spec)
     done = subprocess.run(

@@ -1,6 +1,8 @@
-"""timm's SK-ResNet / SK-ResNeXt weights import into the models built from the shipped specs.
+"""timm's and torchvision's weights import into the models built from the shipped specs: every
+pairing of ``skbuilder.interop.weights.references.PAIRINGS`` gives the reference's outputs.
 
-Runs where timm is installed (``pip install 'skbuilder[timm]'``); skipped otherwise.
+Runs where timm (and torchvision) are installed (``pip install 'skbuilder[timm]'``); each test
+is skipped cleanly where its library is missing.
 """
 
 from __future__ import annotations
@@ -15,46 +17,88 @@ from skbuilder.interop.weights import (
     load_state_dict_file,
     save_state_dict_file,
 )
+from skbuilder.interop.weights.parity import measure, randomise, reference_model
+from skbuilder.interop.weights.references import PAIRINGS, Pairing
 
-timm = pytest.importorskip("timm")
-
-#: timm model name -> the shipped spec that reproduces it.
-PAIRS = [
-    ("skresnet18", "skresnet18"),
-    ("skresnet34", "skresnet34"),
-    ("skresnext50_32x4d", "sknet50"),
-]
+#: The largest output difference allowed, relative to the largest output.
+RELATIVE_TOLERANCE = 1e-5
 TOLERANCE = 1e-5
+#: Two input sizes: 97 is odd where the stem's pool rounds (Caffe's window gives 24, not 25).
+SIZES = (64, 97)
+
+
+def _needs(library: str) -> None:
+    pytest.importorskip(library)
+    if library == "timm":
+        pytest.importorskip("torchvision")  # timm's own dependency
+
+
+@pytest.mark.parametrize("pairing", PAIRINGS, ids=[p.label for p in PAIRINGS])
+def test_every_pairing_has_equal_counts_and_outputs(pairing: Pairing) -> None:
+    _needs(pairing.library)
+    with torch.random.fork_rng():
+        rows = measure(pairing, SIZES)
+    for row in rows:
+        assert row.reference_params == row.our_params
+        assert row.relative <= RELATIVE_TOLERANCE, (row.image_size, row.max_abs_diff)
 
 
 def _random_timm_model(name: str) -> torch.nn.Module:
-    """timm's model with random weights, BN statistics and affine terms (not the defaults)."""
-    model = timm.create_model(name, pretrained=False)
+    _needs("timm")
+    return randomise(reference_model(Pairing("timm", name, "")))
+
+
+def test_caffe_pool_is_what_makes_the_legacy_ports_equal() -> None:
+    theirs = _random_timm_model("legacy_seresnext50_32x4d")
+    caffe = build_model("senet50_caffe").eval()
+    padded = build_model("senet50").eval()
+    for model in (caffe, padded):
+        import_timm_state_dict(model, theirs.state_dict())  # the same keys and shapes
+    x = torch.randn(2, 3, 97, 97)
     with torch.no_grad():
-        for key, tensor in model.state_dict().items():
-            if not tensor.is_floating_point():
-                continue
-            if key.endswith("running_var"):
-                tensor.uniform_(0.5, 1.5)
-            elif key.endswith(("running_mean", "bn.bias", "bn1.bias", "downsample.1.bias")):
-                tensor.normal_(0.0, 0.1)
-            elif key.endswith(("bn.weight", "bn1.weight", "downsample.1.weight")):
-                tensor.uniform_(0.5, 1.5)
-    return model.eval()
+        expected = theirs(x)
+        scale = expected.abs().max().item()
+        assert (caffe(x) - expected).abs().max().item() <= RELATIVE_TOLERANCE * scale
+        assert (padded(x) - expected).abs().max().item() > 1e-3 * scale
 
 
-@pytest.mark.parametrize(("timm_name", "spec_name"), PAIRS)
-def test_timm_weights_give_the_same_outputs(specs_dir, timm_name, spec_name):
-    theirs = _random_timm_model(timm_name)
-    ours = build_model(specs_dir / f"{spec_name}.yaml").eval()
-    assert sum(p.numel() for p in ours.parameters()) == sum(p.numel() for p in theirs.parameters())
-
+def test_sknet50_caffe_is_timm_skresnext50_with_the_caffe_pool() -> None:
+    theirs = _random_timm_model("skresnext50_32x4d")
+    theirs.maxpool = torch.nn.MaxPool2d(3, 2, 0, ceil_mode=True)
+    ours = build_model("sknet50_caffe").eval()
     import_timm_state_dict(ours, theirs.state_dict())
+    for size in SIZES:
+        x = torch.randn(2, 3, size, size)
+        with torch.no_grad():
+            expected = theirs(x)
+            diff = (ours(x) - expected).abs().max().item()
+        assert diff <= RELATIVE_TOLERANCE * expected.abs().max().item()
 
+
+def test_timms_cbam_is_refused_and_nothing_loads() -> None:
+    timm = pytest.importorskip("timm")
+    theirs = timm.create_model("resnext50_32x4d", block_args={"attn_layer": "cbam"})
+    ours = build_model("resnext50_cbam")
+    before = {k: v.clone() for k, v in ours.state_dict().items()}
+    with pytest.raises(WeightImportError) as info:
+        import_timm_state_dict(ours, theirs.state_dict())
+    assert "layer1.0.se.channel.fc1.weight" in info.value.unexpected
+    assert "no biases" in str(info.value) and "[mean, max]" in str(info.value)
+    assert all(torch.equal(before[k], v) for k, v in ours.state_dict().items())
+
+
+def test_torchvision_resnext_needs_the_torchvision_importer() -> None:
+    models = pytest.importorskip("torchvision.models")
+    from skbuilder.interop.weights import import_torchvision_state_dict
+
+    theirs = randomise(models.shufflenet_v2_x0_5())
+    ours = build_model("shufflenetv2_x0_5").eval()
+    with pytest.raises(WeightImportError, match="does not look like a timm state dict"):
+        import_timm_state_dict(ours, theirs.state_dict())
+    import_torchvision_state_dict(ours, theirs.state_dict())
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
-        diff = (ours(x) - theirs(x)).abs().max().item()
-    assert diff <= TOLERANCE
+        assert (ours(x) - theirs(x)).abs().max().item() <= TOLERANCE
 
 
 def test_timm_weights_from_a_safetensors_file(specs_dir, tmp_path):
@@ -68,7 +112,7 @@ def test_timm_weights_from_a_safetensors_file(specs_dir, tmp_path):
 
 
 def test_the_wrong_spec_is_refused_with_timm_names(specs_dir):
-    theirs = timm.create_model("skresnet34", pretrained=False)
+    theirs = _random_timm_model("skresnet34")
     ours = build_model(specs_dir / "skresnet18.yaml")
     with pytest.raises(WeightImportError) as info:
         import_timm_state_dict(ours, theirs.state_dict())
@@ -79,6 +123,7 @@ def test_the_wrong_spec_is_refused_with_timm_names(specs_dir):
 
 
 def test_shapes_that_differ_are_named_in_both_namings(specs_dir):
+    timm = pytest.importorskip("timm")
     theirs = timm.create_model("skresnext50_32x4d", pretrained=False, num_classes=10)
     ours = build_model(specs_dir / "sknet50.yaml")
     with pytest.raises(WeightImportError) as info:

@@ -23,7 +23,7 @@ def variant(**overrides: Any) -> dict[str, Any]:
         "head": {"num_classes": 7},
     }
     base.update(overrides)
-    return base
+    return {k: v for k, v in base.items() if v is not None}  # None: leave the key out
 
 
 VARIANTS = {
@@ -35,7 +35,9 @@ VARIANTS = {
     ),
     "split_input": variant(sk={"M": 2, "G": 2, "r": 4, "L": 8, "split_input": True}),
     "plain_bottleneck": variant(
-        stages=[{"depth": 2, "mid_width": 16, "out_width": 32, "stride": 2, "block": "bottleneck"}]
+        sk=None,
+        groups=4,
+        stages=[{"depth": 2, "mid_width": 16, "out_width": 32, "stride": 2, "block": "bottleneck"}],
     ),
     "basic_blocks": variant(
         sk={"G": 1},

@@ -38,11 +38,17 @@ def bottleneck_spec_file(
     """A spec file (JSON is YAML) of ``block`` stages given as (depth, mid_width, out_width,
     stride): with ``sk_bottleneck`` and ``bottleneck`` an SK network and its plain twin, for the
     benchmarks' tests."""
+    # the same cardinality in both: the SK conv's branches, or the plain grouped 3x3
+    grouping = (
+        {"sk": {"M": 2, "G": 4, "r": 4, "L": 8, "dilate": True}}
+        if block.startswith("sk")
+        else {"groups": 4}
+    )
     spec = {
         "name": name,
         "input": {"channels": 3, "image_size": 32},
         "stem": {"kind": "classic", "width": 16, "pool": True},
-        "sk": {"M": 2, "G": 4, "r": 4, "L": 8, "dilate": True},
+        **grouping,
         "stages": [
             {"name": chr(ord("a") + i), "depth": depth, "mid_width": mid, "out_width": out}
             | {"stride": stride, "block": block}

@@ -200,6 +200,9 @@ def draw_figures() -> None:
 #: Pictures of the object-scale experiment: `make scale-experiment` trains and measures for
 #: minutes, then draws them (skbuilder scale report), so `make docs` leaves them alone.
 EXPERIMENT_FIGURES = "scale-selection"
+#: Screenshots of the spec studio, one per step of the browser test (tests/test_studio_browser.py
+#: takes them with SKBUILDER_STUDIO_SHOTS=docs/studio), so `make docs` leaves them alone too.
+STUDIO_SHOTS = ("1-opened", "2-problem", "3-fixed", "4-stage", "5-block", "6-compare")
 
 
 def figure_outputs() -> set[str]:
@@ -208,6 +211,7 @@ def figure_outputs() -> set[str]:
     from skbuilder.analysis.scale.report import FIGURES as SCALE_FIGURES
 
     found = {f"{EXPERIMENT_FIGURES}/{name}" for name in SCALE_FIGURES.values()}
+    found |= {f"studio/{name}.png" for name in STUDIO_SHOTS}
     for command in FIGURES:
         words = _words(command)
         found.add(words[words.index("-o") + 1])

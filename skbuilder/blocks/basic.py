@@ -3,7 +3,12 @@ is an SK conv (as timm's SK-ResNet), with ``se``/``cbam`` a gate follows the sec
 
 from __future__ import annotations
 
-from skbuilder.blocks.bottleneck import RESIDUAL_ATTENTIONS, sk_width_rules, with_gate
+from skbuilder.blocks.bottleneck import (
+    RESIDUAL_ATTENTIONS,
+    sk_width_rules,
+    unused_by_residual,
+    with_gate,
+)
 from skbuilder.blocks.kind import BlockKind
 from skbuilder.blocks.ops import SK, Conv, Op, Residual, projection
 from skbuilder.blocks.params import BlockParams, Violation
@@ -30,6 +35,9 @@ class Basic(BlockKind):
         if self.attention_of(params).kind != "sk":
             return []
         return sk_width_rules(w_in, params.w_mid, params, field="sk.G", name="input width")
+
+    def unused(self, params: BlockParams) -> dict[str, str]:
+        return unused_by_residual(self, params, grouped=None)
 
 
 @register_block("sk_basic")

@@ -42,6 +42,25 @@ def _groups(params: BlockParams) -> list[tuple[int, str]]:
     return list(seen.items())
 
 
+def unused_by_residual(
+    kind: BlockKind, params: BlockParams, *, grouped: str | None
+) -> dict[str, str]:
+    """What a residual block leaves unread: with attention ``sk`` its spatial conv is an SK conv
+    (groups ``sk.G``), so ``groups`` is unused; otherwise ``sk`` is. ``grouped`` names the
+    conv that ``groups`` sets, None where the kind has none."""
+    attention = kind.attention_of(params).kind
+    if attention == "sk":
+        return {
+            "groups": f"a {kind.name} block with attention sk has an SK conv; its groups are sk.G"
+        }
+    unused = {"sk": f"a {kind.name} block with attention {attention} has no SK conv"}
+    if grouped is None:
+        unused["groups"] = f"a {kind.name} block has no grouped conv"
+    else:
+        unused["sk"] += f"; the groups of {grouped} are set by `groups`"
+    return unused
+
+
 def with_gate(
     body: list[tuple[str, Op]], params: BlockParams, kind: BlockKind, width: int
 ) -> tuple[tuple[str, Op], ...]:
@@ -63,7 +82,7 @@ class Bottleneck(BlockKind):
         if self.attention_of(params).kind == "sk":
             conv2: Op = SK(mid, mid, stride, params.sk)
         else:
-            conv2 = Conv(mid, mid, 3, stride, groups=params.sk.G)
+            conv2 = Conv(mid, mid, 3, stride, groups=params.groups)
         body = [
             ("conv1", Conv(w_in, mid)),
             ("conv2", conv2),
@@ -75,8 +94,12 @@ class Bottleneck(BlockKind):
         if self.attention_of(params).kind == "sk":
             mid = params.w_mid
             return sk_width_rules(mid, mid, params, field="mid_width", name="mid_width")
-        G = params.sk.G
-        return require_divisible(params.w_mid, G, field="mid_width", what="mid_width", by=f"G={G}")
+        G = params.groups
+        by = f"groups={G}"
+        return require_divisible(params.w_mid, G, field="mid_width", what="mid_width", by=by)
+
+    def unused(self, params: BlockParams) -> dict[str, str]:
+        return unused_by_residual(self, params, grouped="its 3×3 conv")
 
 
 @register_block("sk_bottleneck")

@@ -8,6 +8,7 @@ MACs count convolutions and linear layers only, as ``torch.utils.flop_counter`` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 
@@ -136,11 +137,10 @@ def norm(cx: Cost, channels: int) -> Cost:
     return replace(cx, params=cx.params + 2 * channels)
 
 
-def pool(cx: Cost, kernel: int, stride: int, padding: int) -> Cost:
-    """A max- or average-pooling window; no parameters, no MACs."""
-    h = conv_out_size(cx.h, kernel, stride, padding)
-    w = conv_out_size(cx.w, kernel, stride, padding)
-    return cx.reshaped(Shape(cx.c, h, w))
+def pool(cx: Cost, out_size: Callable[[int], int]) -> Cost:
+    """A max- or average-pooling window whose output length along an axis is ``out_size``; no
+    parameters, no MACs."""
+    return cx.reshaped(Shape(cx.c, out_size(cx.h), out_size(cx.w)))
 
 
 def global_pool(cx: Cost) -> Cost:

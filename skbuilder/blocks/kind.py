@@ -13,7 +13,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape, stride_text
+from skbuilder.blocks.ops.base import (
+    Canvas,
+    Line,
+    Op,
+    Shape,
+    module_note,
+    stride_text,
+    tensor_note,
+)
 from skbuilder.blocks.ops.sk import SK
 from skbuilder.blocks.params import BlockParams, Violation
 from skbuilder.blocks.settings import ATTENTION_KINDS, AttentionSpec
@@ -52,6 +60,13 @@ class BlockKind:
         """Objections to these arguments, each at the stage field that sets the value."""
         return []
 
+    def unused(self, params: BlockParams) -> dict[str, str]:
+        """The settings a block of this kind does not read with these ``params`` (``sk``, a
+        field of it such as ``sk.G``, or ``groups``), each with the reason. A spec that sets one
+        where no block reads it is refused, so no setting is silently ignored. A kind that
+        does not say reads everything."""
+        return {}
+
     def check(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Violation]:
         """``rules``; where they find nothing, what the ops themselves refuse (at ``block``)."""
         kind = self.attention_of(params).kind
@@ -63,7 +78,12 @@ class BlockKind:
         if found:
             return found
         layout = self.layout(w_in, w_out, stride, params)
-        return [Violation("block", message) for message in op_problems(layout)]
+        problems = [Violation("block", message) for message in op_problems(layout)]
+        made = layout.out_shape(Shape(w_in, 64, 64)).c
+        if not problems and made != w_out:
+            message = f"block kind {self.name!r} makes {made} channels where the stage asks {w_out}"
+            problems.append(Violation("block", message))
+        return problems
 
     def complexity(self, cx: Cost, w_in: int, w_out: int, stride: int, params: BlockParams) -> Cost:
         return self.layout(w_in, w_out, stride, params).complexity(cx)
@@ -75,9 +95,11 @@ class BlockKind:
         source: str,
         x: Shape,
         args: tuple[int, int, int, BlockParams],
+        path: str = "",
     ) -> tuple[str, Shape]:
-        """The block in full, fed by node ``source`` carrying ``x``."""
-        return self.layout(*args).draw(cv, name, source, x)
+        """The block in full, fed by node ``source`` carrying ``x``; ``path`` is the block's
+        module in the built model (``stages.1.0``)."""
+        return self.layout(*args).draw(cv, name, source, x, path)
 
     def summary_lines(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Line]:
         """The block in a few lines (one node of the network diagram)."""
@@ -143,12 +165,13 @@ class ModuleKind(BlockKind):
         source: str,
         x: Shape,
         args: tuple[int, int, int, BlockParams],
+        path: str = "",
     ) -> tuple[str, Shape]:
         layout = self._layout(*args)
         if layout is not None:
-            return layout.draw(cv, name, source, x)
-        node = cv.node(name or "block", "conv", self.summary_lines(*args))
-        cv.edge(source, node, str(x))
+            return layout.draw(cv, name, source, x, path)
+        node = cv.node(name or "block", "conv", self.summary_lines(*args), **module_note(path))
+        cv.edge(source, node, str(x), **tensor_note(path))
         return node, self.complexity(x.cost(), *args).shape
 
     def summary_lines(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Line]:

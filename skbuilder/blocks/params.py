@@ -16,12 +16,13 @@ from skbuilder.blocks.settings import AttentionSpec, SKSpec
 @dataclass(frozen=True)
 class BlockParams:
     """Per-stage block settings: middle (bottleneck) width, SK settings, the attention (``None``:
-    the kind's own default), and the layer classes to build with (``None``: BatchNorm2d and
-    ReLU; the builder fills them in)."""
+    the kind's own default), the groups of a plain block's grouped conv, and the layer classes
+    to build with (``None``: BatchNorm2d and ReLU; the builder fills them in)."""
 
     w_mid: int
     sk: SKSpec = field(default_factory=SKSpec)
     attention: AttentionSpec | None = None
+    groups: int = 1  # G of a plain block's grouped 3x3 conv (ResNeXt's cardinality)
     norm_layer: Any = None
     act_layer: Any = None
 

@@ -27,6 +27,8 @@ def describe(block: Any, name: str | None = None) -> BlockKind:
     if isinstance(block, BlockKind):
         return block
     if isinstance(block, type) and issubclass(block, BlockKind):
+        if block.layout is BlockKind.layout:
+            raise TypeError(f"block kind {block.__name__} must describe its layout()")
         kind = block()
         kind.name = name or kind.name or block.__name__
         return kind
@@ -57,6 +59,12 @@ def register_block(name: str, *, replace: bool = False) -> Callable[[T], T]:
 
 def _source(kind: BlockKind) -> Any:
     return kind.cls if isinstance(kind, ModuleKind) else type(kind)
+
+
+def source_module(kind: BlockKind) -> str:
+    """The module that defines ``kind`` (``skbuilder.blocks...`` for the shipped kinds): what a
+    saved model records for a plugin's kind."""
+    return str(_source(kind).__module__)
 
 
 def unregister_block(name: str) -> None:

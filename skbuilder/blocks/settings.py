@@ -100,6 +100,11 @@ class SKSpec(Settings):
         description="softmax: the paper's attention over the branches; sum: add them (no fuse or "
         "select layers)",
     )
+    branch_act: bool = Field(
+        True,
+        description="a ReLU after each branch's BN, as the paper's split; false leaves the "
+        "branches linear, as the depthwise 3x3 of a plain ShuffleNetV2 unit",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -270,3 +275,42 @@ class BAMSpec(Settings):
 
     r: int = Field(16, ge=1, le=65536, description="reduction: hidden width max(C/r, 1)")
     dilation: int = Field(4, ge=1, le=64, description="dilation of the spatial branch's convs")
+
+
+# -- stem ----------------------------------------------------------------------------------
+
+
+class StemPool(Settings):
+    """The stem's max-pool window. The defaults are the 3x3, stride 2, padding 1 window that
+    rounds down (torchvision's and timm's ResNets); Caffe's pooling pads as told and always
+    rounds up, so the released Caffe models are ``padding: 0, ceil_mode: true``."""
+
+    kernel: int = Field(3, ge=1, le=15, description="window size")
+    stride: int = Field(2, ge=1, le=2, description="stride of the window")
+    padding: int = Field(1, ge=0, le=7, description="implicit padding (at most kernel // 2)")
+    ceil_mode: bool = Field(
+        False, description="round the output size up (Caffe's pooling), not down"
+    )
+
+    @model_validator(mode="after")
+    def _padding_within_half_the_window(self) -> StemPool:
+        if self.padding > self.kernel // 2:
+            raise PydanticCustomError(
+                "pool_padding",
+                "padding {padding} is more than half the {kernel}x{kernel} window (at most {most})",
+                {"padding": self.padding, "kernel": self.kernel, "most": self.kernel // 2},
+            )
+        return self
+
+    def out_size(self, size: int) -> int:
+        """Output length along one axis for an input of ``size`` (PyTorch's pooling rule: in
+        ceil mode the last window must start inside the input or its left padding)."""
+        span = size + 2 * self.padding - self.kernel
+        out = (span + (self.stride - 1 if self.ceil_mode else 0)) // self.stride + 1
+        if self.ceil_mode and (out - 1) * self.stride >= size + self.padding:
+            out -= 1
+        return out
+
+    @property
+    def is_default(self) -> bool:
+        return self == StemPool()

@@ -42,8 +42,28 @@ class ShuffleNetV2(BlockKind):
             )
         return ShuffleUnit(w_in, w_out, stride, main, proj, gate_op(attention, w_out))
 
+    def unused(self, params: BlockParams) -> dict[str, str]:
+        unused = {"groups": "a ShuffleNetV2 unit's 3×3 conv is depthwise (one group per channel)"}
+        if self.attention_of(params).kind != "sk":
+            unused["sk"] = "a ShuffleNetV2 unit without attention sk has no SK conv"
+        else:
+            unused["sk.G"] = (
+                "the SK conv of a ShuffleNetV2 unit is depthwise: one group per channel"
+            )
+            unused["sk.split_input"] = "a depthwise SK conv gives every branch every channel"
+        return unused
+
     def rules(self, w_in: int, w_out: int, stride: int, params: BlockParams) -> list[Violation]:
         problems = []
+        branches = params.sk.branches or ()
+        if self.attention_of(params).kind == "sk" and any(b.groups is not None for b in branches):
+            problems.append(
+                Violation(
+                    "sk.branches",
+                    "a branch's groups have no effect: the SK conv of a ShuffleNetV2 unit is "
+                    "depthwise (one group per channel)",
+                )
+            )
         if w_out % 2:
             problems.append(
                 Violation("out_width", f"a ShuffleNetV2 unit needs an even width, got {w_out}")

@@ -24,6 +24,7 @@ from skbuilder.cli import (
     render,
     scale,
     schema,
+    serve,
     summary,
     validate,
 )
@@ -47,6 +48,7 @@ COMMANDS = (
     bench,
     dump,
     schema,
+    serve,
 )
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 MAX_ISSUES_SHOWN = 200

@@ -4,6 +4,8 @@ models (and timm's) in eager PyTorch, torch.compile or ONNX Runtime."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from skbuilder.cli.common import (
     MAX_BATCH,
@@ -16,10 +18,16 @@ from skbuilder.cli.common import (
     bounded_int,
     check_run,
     image_size_from_args,
+    read_spec_argument,
     require_package,
     spec_from_args,
 )
 from skbuilder.spec.errors import shown
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from skbuilder.spec.schema import NetworkSpec
 
 # skbuilder.bench's own constants, repeated so that --help loads no torch (a test compares them)
 MODES = ("eager", "compile", "onnxruntime")
@@ -74,11 +82,11 @@ def run(args: argparse.Namespace) -> int:
             require_package(module, "pip install 'skbuilder[onnx]'")
     if args.train and args.batch < 2:
         raise CLIError("--train needs --batch 2 or more (BatchNorm statistics)")
-    base_spec = None
+    base_spec, base_folder = None, None
     if baseline is not None and not baseline.startswith(TIMM_PREFIX):
-        from skbuilder.spec.loader import load_spec
-
-        base_spec = load_spec(baseline, max_params=args.max_params, max_macs=args.max_macs)
+        base_spec, base_folder = read_spec_argument(
+            baseline, max_params=args.max_params, max_macs=args.max_macs
+        )
         if problem := base_spec.input_size_problem(size):
             raise CLIError(f"--baseline {shown(baseline, 200)} at {size}x{size}: {problem}")
     check_run(spec, size, args.batch, args)
@@ -87,9 +95,13 @@ def run(args: argparse.Namespace) -> int:
     from skbuilder.bench.report import as_json, text
 
     try:
-        models = dict([load_subject(spec)])
+        models = dict([_subject(spec, args.model_folder)])
         if baseline is not None:
-            label, model = load_subject(base_spec if base_spec is not None else baseline)
+            label, model = (
+                _subject(base_spec, base_folder)
+                if base_spec is not None
+                else load_subject(baseline)
+            )
             if label in models:
                 label += " (baseline)"
             models[label] = model
@@ -113,3 +125,18 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(str(exc)) from None
     print(as_json(result) if args.format == "json" else text(result))
     return 0
+
+
+def _subject(spec: NetworkSpec, folder: Path | None) -> tuple[str, nn.Module]:
+    """The model of ``spec``, with the weights of the saved model in ``folder`` if given."""
+    from skbuilder.bench import load_subject
+
+    label, model = load_subject(spec)
+    if folder is not None:
+        from skbuilder.interop.weights.model_folder import ModelFolderError, load_folder_weights
+
+        try:
+            load_folder_weights(model, folder)
+        except ModelFolderError as exc:
+            raise CLIError(str(exc)) from None
+    return label, model

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -144,7 +144,8 @@ def add_spec_argument(parser: argparse.ArgumentParser, *, many: bool = False) ->
         "spec",
         nargs="+" if many else None,
         metavar="SPEC",
-        help="a YAML spec file, or the name of a shipped spec (`skbuilder list`)",
+        help="a YAML spec file, the name of a shipped spec (`skbuilder list`), or the folder "
+        "of a saved model (config.json + model.safetensors)",
     )
     add_plugin_argument(parser)
     parser.add_argument(
@@ -190,7 +191,7 @@ def check_run(spec: NetworkSpec, size: int, batch: int, args: argparse.Namespace
 
     if problem := memory_problem(spec, size, batch, args.max_memory):
         raise CLIError(problem)
-    for option in ("image", "weights", "timm_weights"):
+    for option in ("image", "weights", "timm_weights", "torchvision_weights"):
         if path := getattr(args, option, None):
             checked_input(path, "--" + option.replace("_", "-"))
 
@@ -213,15 +214,42 @@ def require_package(module: str, install: str) -> None:
 
 
 def spec_from_args(args: argparse.Namespace) -> NetworkSpec:
-    """The validated spec named on the command line (SpecError on any problem)."""
-    from skbuilder.spec.loader import load_spec
-
-    return load_spec(
+    """The validated spec named on the command line (SpecError on any problem). A saved
+    model's folder (``skbuilder.save_model``) gives its spec, and ``args.model_folder`` is set
+    so that the commands that build the model load its weights."""
+    spec, folder = read_spec_argument(
         args.spec,
         overrides=getattr(args, "overrides", ()),
         max_params=getattr(args, "max_params", DEFAULT_MAX_PARAMS),
         max_macs=getattr(args, "max_macs", DEFAULT_MAX_MACS),
     )
+    args.model_folder = folder
+    return spec
+
+
+def read_spec_argument(
+    text: str,
+    *,
+    overrides: Iterable[str] = (),
+    max_params: int | None = DEFAULT_MAX_PARAMS,
+    max_macs: int | None = DEFAULT_MAX_MACS,
+) -> tuple[NetworkSpec, Path | None]:
+    """A spec file, a shipped spec's name, or a saved model's folder: the spec, and the folder
+    when it was one."""
+    from skbuilder.spec.model_files import is_model_folder
+    from skbuilder.spec.model_folder import ModelFolderError, read_model_config
+
+    if not is_model_folder(text):
+        from skbuilder.spec.loader import load_spec
+
+        return load_spec(text, overrides=overrides, max_params=max_params, max_macs=max_macs), None
+    try:
+        config = read_model_config(
+            text, overrides=overrides, max_params=max_params, max_macs=max_macs
+        )
+    except ModelFolderError as exc:
+        raise CLIError(str(exc)) from None
+    return config.spec, Path(text)
 
 
 def add_input_size_argument(
@@ -261,32 +289,52 @@ def add_weights_arguments(parser: argparse.ArgumentParser) -> None:
     weights.add_argument(
         "--weights",
         metavar="FILE",
-        help="state dict saved from skbuilder (.pt, .pth, .safetensors)",
+        help="state dict saved from skbuilder (.pt, .pth, .safetensors); a saved model's "
+        "folder given as SPEC brings its own",
     )
     weights.add_argument(
         "--timm-weights",
         metavar="FILE",
-        help="state dict of the matching timm model (skresnet18, skresnet34, skresnext50_32x4d)",
+        help="state dict of the matching timm model (see docs/weights.md for the pairings)",
+    )
+    weights.add_argument(
+        "--torchvision-weights",
+        metavar="FILE",
+        help="state dict of the matching torchvision model (resnext50_32x4d, "
+        "shufflenet_v2_x0_5, shufflenet_v2_x1_0)",
     )
 
 
 def load_weights_from_args(model: nn.Module, args: argparse.Namespace) -> str | None:
-    """Copy ``--weights``/``--timm-weights`` into ``model``; the file's name, or None."""
-    path = args.weights or args.timm_weights
-    if not path:
+    """Copy ``--weights``/``--timm-weights``/``--torchvision-weights`` into ``model``, or the
+    weights of the saved model given as SPEC; the file's (or folder's) name, or None."""
+    path = args.weights or args.timm_weights or getattr(args, "torchvision_weights", None)
+    folder = getattr(args, "model_folder", None)
+    if not path and folder is None:
         return None
     from skbuilder.interop.weights import (
         WeightFileError,
         WeightImportError,
         import_timm_state_dict,
+        import_torchvision_state_dict,
         load_state_dict_file,
         load_weights,
     )
+    from skbuilder.interop.weights.model_folder import ModelFolderError, load_folder_weights
 
     try:
+        if not path:
+            assert folder is not None
+            load_folder_weights(model, folder)
+            return Path(folder).name
         state = load_state_dict_file(path)
-        (load_weights if args.weights else import_timm_state_dict)(model, state)
-    except WeightFileError as exc:
+        if args.weights:
+            load_weights(model, state)
+        elif args.timm_weights:
+            import_timm_state_dict(model, state)
+        else:
+            import_torchvision_state_dict(model, state)
+    except (WeightFileError, ModelFolderError) as exc:
         raise CLIError(str(exc)) from None
     except WeightImportError as exc:
         raise CLIError(f"{path}: {exc}") from None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skbuilder.cli.common import EXIT_FILE, EXIT_PROBLEM, add_spec_argument
-from skbuilder.spec.errors import SpecError, SpecFileError, SpecIssue, format_path, shown
+from skbuilder.spec.errors import SpecError, SpecFileError, SpecIssue, issue_json, shown
 
 #: Problems printed per spec; the rest are counted.
 MAX_ISSUES_SHOWN = 200
@@ -70,18 +70,6 @@ def run(args: argparse.Namespace) -> int:
     if any(r.unreadable for r in results):
         return EXIT_FILE
     return EXIT_PROBLEM if any(r.issues for r in results) else 0
-
-
-def issue_json(issue: SpecIssue) -> dict[str, Any]:
-    """A problem as data: file, 1-based line and column (null when unknown), path, message, hint."""
-    return {
-        "file": issue.source,
-        "line": issue.line,
-        "column": issue.column,
-        "path": format_path(issue.path),
-        "message": issue.message,
-        "hint": issue.hint,
-    }
 
 
 def as_json(results: list[Checked]) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from skbuilder.nn.model import SKNet, Stage
 from skbuilder.nn.ops import build_block, build_op
 from skbuilder.spec import NetworkSpec, load_spec
 from skbuilder.spec.budget import DEFAULT_MAX_MACS, DEFAULT_MAX_PARAMS, check_budget
+from skbuilder.spec.dump import canonical_data
+from skbuilder.spec.loader import spec_from_dict
 
 
 def build_model(
@@ -26,20 +28,31 @@ def build_model(
     max_params: int | None = DEFAULT_MAX_PARAMS,
     max_macs: int | None = DEFAULT_MAX_MACS,
     device: torch.device | str = "cpu",
+    num_classes: int | None = None,
+    dropout: float | None = None,
 ) -> SKNet:
     """Build the network a spec describes (a path is loaded first). Layer classes are passed in,
     so a spec can be built with e.g. ``nn.SyncBatchNorm`` or ``nn.SiLU`` without editing it.
-    A spec over ``max_params`` or ``max_macs`` (analytic, at its input size; ``None`` for no
+    ``num_classes`` and ``dropout`` replace the head's (``num_classes=0``: pooled features, no
+    classifier), as timm's and torchvision's constructors take them; the model's ``spec`` says
+    so. A spec over ``max_params`` or ``max_macs`` (analytic, at its input size; ``None`` for no
     bound) raises SpecError before any module is made. ``device="meta"`` gives the modules
     without storage or initial values: their parameter count and shapes at no memory cost."""
-    if not isinstance(spec, NetworkSpec):
-        spec = load_spec(spec, max_params=max_params, max_macs=max_macs)
-    else:
+    # a spec read here is checked against the budget as it is read (a refusal points into it)
+    loaded = not isinstance(spec, NetworkSpec)
+    read = (
+        spec
+        if isinstance(spec, NetworkSpec)
+        else load_spec(spec, max_params=max_params, max_macs=max_macs)
+    )
+    spec = with_head(read, num_classes=num_classes, dropout=dropout)
+    if not loaded or spec is not read:
         check_budget(spec, max_params=max_params, max_macs=max_macs)
     # Modules are made on the meta device: PyTorch's default init (a random fill of every weight)
     # would be overwritten by init_weights anyway and costs as much as the build itself.
     with torch.device("meta"):
         model = _assemble(spec, norm_layer, act_layer)
+    model.layer_classes = (norm_layer, act_layer)
     if torch.device(device).type == "meta":
         model.spec = spec
         return model
@@ -50,7 +63,25 @@ def build_model(
         model = model.to_empty(device=device)
     init_weights(model, zero_init_last=spec.zero_init_last)
     model.spec = spec
+    model.layer_classes = (norm_layer, act_layer)
     return model
+
+
+def with_head(
+    spec: NetworkSpec, *, num_classes: int | None = None, dropout: float | None = None
+) -> NetworkSpec:
+    """``spec`` with the head's class count and dropout replaced (None: kept), validated as a
+    spec is (SpecError at ``head.num_classes``/``head.dropout``)."""
+    changes = {
+        name: value
+        for name, value in (("num_classes", num_classes), ("dropout", dropout))
+        if value is not None
+    }
+    if not changes:
+        return spec
+    data = canonical_data(spec)
+    data["head"] = {**data.get("head", {}), **changes}
+    return spec_from_dict(data, f"{spec.name} (build_model arguments)")
 
 
 def _assemble(spec: NetworkSpec, norm_layer: type[nn.Module], act_layer: type[nn.Module]) -> SKNet:

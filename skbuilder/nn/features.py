@@ -1,13 +1,12 @@
 """The network as a backbone: per-stage feature maps, with their channels and strides from the spec.
 
 Feature index 0 is the stem's output, index i (1..n) stage i's; ``reduction`` is the product of
-the strides up to that point. Every stride-2 layer here maps a size s to ceil(s / 2), so a map of
-reduction R on an input of side S has side ceil(S / R).
+the strides up to that point. The shape of each map at a given input size comes from the walk of
+the spec (``skbuilder.spec.walk.feature_shapes``), the same one summaries and diagrams show.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +14,11 @@ from typing import Any
 
 from torch import Tensor, nn
 
+from skbuilder.blocks.cost import Shape
 from skbuilder.nn.builder import build_model
 from skbuilder.nn.model import SKNet
 from skbuilder.spec import NetworkSpec, load_spec
+from skbuilder.spec.walk import feature_shapes
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,6 @@ class FeatureInfo:
     channels: int
     reduction: int  # input side / feature side (the total stride)
 
-    def size(self, image_size: int) -> int:
-        """Side of this feature map for a square input of side ``image_size``."""
-        return math.ceil(image_size / self.reduction)
-
     def as_dict(self) -> dict[str, int | str]:
         return {
             "index": self.index,
@@ -45,12 +42,15 @@ class FeatureInfo:
 
 
 def feature_info(spec: NetworkSpec) -> list[FeatureInfo]:
-    """Every feature map of the network ``spec`` describes: the stem's, then each stage's."""
-    reduction = spec.stem.stride * (2 if spec.stem.pool else 1)
-    info = [FeatureInfo(0, "stem", "stem", spec.stem.width, reduction)]
+    """Every feature map of the network ``spec`` describes: the stem's, then each stage's, with
+    the channels the walk gives them."""
+    shapes = feature_shapes(spec)
+    window = spec.stem.window
+    reduction = spec.stem.stride * (window.stride if window is not None else 1)
+    info = [FeatureInfo(0, "stem", "stem", shapes[0].c, reduction)]
     for i, (name, stage) in enumerate(zip(spec.stage_names(), spec.stages)):
         reduction *= stage.stride
-        info.append(FeatureInfo(i + 1, name, f"stages.{i}", stage.out_width, reduction))
+        info.append(FeatureInfo(i + 1, name, f"stages.{i}", shapes[i + 1].c, reduction))
     return info
 
 
@@ -72,6 +72,24 @@ def _resolve_indices(out_indices: Sequence[int] | None, count: int) -> tuple[int
     return tuple(sorted(resolved))
 
 
+def pooled_norms(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The BatchNorms that normalise a pooled vector (one value per channel and image): the SK
+    fuse's and BAM's channel branch's. In training they cannot normalise a batch of one."""
+    from skbuilder.nn.layers.bam import BAM
+    from skbuilder.nn.layers.sk_conv import Fuse
+
+    found: list[tuple[str, nn.Module]] = []
+    for name, module in model.named_modules():
+        part = module.bn if isinstance(module, Fuse) else getattr(module, "channel", None)
+        if not isinstance(module, Fuse | BAM) or part is None:
+            continue
+        prefix = f"{name}.bn" if isinstance(module, Fuse) else f"{name}.channel"
+        for sub_name, sub in part.named_modules():
+            if isinstance(sub, nn.modules.batchnorm._BatchNorm):
+                found.append((f"{prefix}.{sub_name}".rstrip("."), sub))
+    return found
+
+
 class FeatureExtractor(nn.Module):
     """Runs the stem and the stages of a built ``SKNet`` and returns the requested feature maps
     (lowest reduction first). The modules are shared with ``model``, not copied; the head is
@@ -88,6 +106,18 @@ class FeatureExtractor(nn.Module):
         self.stem = model.stem
         self.stages = nn.Sequential(*list(model.stages)[: max(self.out_indices)])
         self.spec = spec
+        self._pooled_norms = tuple(pooled_norms(self))
+
+    def _refuse_batch_of_one(self) -> None:
+        """A clear error in place of BatchNorm's, before anything runs (see docs/features.md)."""
+        training = [name for name, norm in self._pooled_norms if norm.training]
+        if training:
+            raise ValueError(
+                f"a batch of 1 cannot be run in training mode: {len(training)} BatchNorm "
+                f"layers (e.g. {training[0]}) normalise pooled vectors, one value per channel "
+                "and image (the SK fuse, BAM's channel branch); use batches of 2 or more, "
+                "call .eval(), or keep those layers in eval mode (frozen statistics)"
+            )
 
     def channels(self) -> list[int]:
         return [f.channels for f in self.feature_info]
@@ -95,7 +125,14 @@ class FeatureExtractor(nn.Module):
     def reductions(self) -> list[int]:
         return [f.reduction for f in self.feature_info]
 
+    def shapes(self, image_size: int | tuple[int, int]) -> list[Shape]:
+        """C×H×W of each returned map for an input of ``image_size`` (a side or (H, W))."""
+        every = feature_shapes(self.spec, image_size)
+        return [every[i] for i in self.out_indices]
+
     def forward(self, x: Tensor) -> list[Tensor]:
+        if self.training and x.shape[0] < 2:
+            self._refuse_batch_of_one()
         wanted = set(self.out_indices)
         x = self.stem(x)
         out = [x] if 0 in wanted else []

@@ -23,9 +23,11 @@ class Stage(nn.Sequential):
 
 class SKNet(nn.Module):
     """A built network. ``stages[i][j]`` is block j of spec stage i; ``spec`` is the spec it was
-    built from (set by ``build_model``)."""
+    built from and ``layer_classes`` the (norm, activation) classes (both set by
+    ``build_model``)."""
 
     spec: NetworkSpec | None
+    layer_classes: tuple[type[nn.Module], type[nn.Module]]
 
     def __init__(self, stem: nn.Module, stages: list[Stage], head: nn.Module) -> None:
         super().__init__()

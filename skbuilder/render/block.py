@@ -22,9 +22,14 @@ def summary_lines(plan: BlockPlan) -> list[Line]:
     return get_block(plan.kind).summary_lines(plan.w_in, plan.w_out, plan.stride, plan.params)
 
 
+def block_path(plan: BlockPlan) -> str:
+    """Where the block's module sits in the built model: ``stages.<stage>.<index>``."""
+    return f"stages.{plan.stage}.{plan.index}"
+
+
 def draw_block(
     cv: Canvas, plan: BlockPlan, x: Shape, source: str, prefix: str
 ) -> tuple[str, Shape]:
     """Draw the block fed by node ``source`` carrying ``x``; returns its last node and output."""
     args = (plan.w_in, plan.w_out, plan.stride, plan.params)
-    return get_block(plan.kind).draw(cv, prefix, source, x, args)
+    return get_block(plan.kind).draw(cv, prefix, source, x, args, block_path(plan))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import graphviz
 
-from skbuilder.blocks.ops.base import chw
-from skbuilder.render.block import summary_lines, title, uses_sk
+from skbuilder.blocks.ops.base import chw, module_note, tensor_note
+from skbuilder.render.block import block_path, summary_lines, title, uses_sk
 from skbuilder.render.style import Canvas
 from skbuilder.spec.schema import NetworkSpec
 from skbuilder.spec.walk import walk
@@ -25,17 +25,20 @@ def network_diagram(
     size = network.image.h
     cv = Canvas(spec.name, f"{spec.name} @ {size}×{size}", rankdir=rankdir)
     prev = cv.node("input", "io", [("b", "input"), str(network.image)])
-    stem = cv.node("stem", "conv", network.stem.lines())
-    cv.edge(prev, stem, str(network.image))
+    stem = cv.node("stem", "conv", network.stem.lines(), **module_note("stem"))
+    cv.edge(prev, stem, str(network.image), **tensor_note("stem"))
     prev, carried = stem, network.stem_out
     for stage in network.stages:
         name, depth, out = stage.name, stage.spec.depth, stage.y
         first = stage.steps[0].plan
+        path = f"stages.{stage.index}"
         blocks = f"{depth} block{'s' if depth > 1 else ''}"
         with cv.cluster(f"stage_{name}", [("b", f"{name} · {out.h}×{out.w} · {blocks}")]):
             op = "sk" if uses_sk(first) else "conv"
-            node = cv.node(f"{name}_first", op, summary_lines(first))
-            cv.edge(prev, node, str(carried))
+            node = cv.node(
+                f"{name}_first", op, summary_lines(first), **module_note(block_path(first))
+            )
+            cv.edge(prev, node, str(carried), **tensor_note(block_path(first)))
             prev = node
             if depth > 1:
                 rest = cv.node(
@@ -46,17 +49,18 @@ def network_diagram(
                         f"more {title(stage.spec.block)}",
                         ("small", f"{out.c} → {out.c}, stride 1"),
                     ],
+                    **module_note(f"{path}.1–{depth - 1}" if depth > 2 else f"{path}.1"),
                 )
-                cv.edge(prev, rest, str(out))
+                cv.edge(prev, rest, str(out), **tensor_note(f"{path}.1"))
                 prev = rest
             if stage.after is not None:
-                after, _ = stage.after.draw(cv, f"{name}_bam", prev, out)
+                after, _ = stage.after.draw(cv, f"{name}_bam", prev, out, f"{path}.bam")
                 prev = after
         carried = out
-    head = cv.node("head", "fc", network.head.lines())
-    cv.edge(prev, head, str(carried))
+    head = cv.node("head", "fc", network.head.lines(), **module_note("head"))
+    cv.edge(prev, head, str(carried), **tensor_note("head"))
     classes = spec.head.num_classes
     result = f"{classes} logits" if classes else f"{network.out.c} features"
     out_node = cv.node("output", "io", [("b", "output"), result])
-    cv.edge(head, out_node, chw(network.out.c))
+    cv.edge(head, out_node, chw(network.out.c), **tensor_note("head", "output"))
     return cv.finish(legend=legend)

@@ -66,10 +66,15 @@ def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
 
 
 def render(
-    graph: graphviz.Digraph, fmt: str, renderer: Renderer | None = None, *, dpi: int | None = None
+    graph: graphviz.Digraph,
+    fmt: str,
+    renderer: Renderer | None = None,
+    *,
+    dpi: int | None = None,
+    timeout: float = 300,
 ) -> bytes:
     """The diagram as ``fmt`` bytes; DOT needs no renderer. ``dpi``: PNG pixels per inch
-    (default ``PNG_DPI``)."""
+    (default ``PNG_DPI``); ``timeout``: seconds the layout may take before it is stopped."""
     fmt = format_for("", fmt)
     if fmt == "dot":
         return graph.source.encode()
@@ -81,9 +86,14 @@ def render(
         command.append(f"-Gdpi={dpi or PNG_DPI}")
     try:
         done = subprocess.run(
-            command, input=graph.source.encode(), capture_output=True, timeout=300, check=False
+            command, input=graph.source.encode(), capture_output=True, timeout=timeout, check=False
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except subprocess.TimeoutExpired:
+        raise DiagramError(
+            f"{renderer.name} took longer than {timeout:g} s to lay out the diagram: draw a "
+            "stage or a block instead"
+        ) from None
+    except OSError as exc:
         raise DiagramError(f"could not run {renderer.command}: {exc}") from None
     if done.returncode != 0 or not done.stdout:
         said = done.stderr.decode(errors="replace").strip().splitlines()

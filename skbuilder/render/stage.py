@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import graphviz
 
-from skbuilder.blocks.ops.base import Shape
-from skbuilder.render.block import draw_block, title, uses_sk
+from skbuilder.blocks.ops.base import Shape, module_note, tensor_note
+from skbuilder.render.block import block_path, draw_block, title, uses_sk
 from skbuilder.render.choices import MAX_DRAWN_BLOCKS
 from skbuilder.render.errors import DiagramError
 from skbuilder.render.style import Canvas
@@ -64,7 +64,7 @@ def block_diagram(
     source = cv.node("X", "io", [("b", "X"), str(x)])
     last, y = draw_block(cv, plan, x, source, "")
     out = cv.node("Y", "io", [("b", "output"), str(y)])
-    cv.edge(last, out, str(y))
+    cv.edge(last, out, str(y), **tensor_note(block_path(plan), "output"))
     return cv.finish(legend=legend)
 
 
@@ -99,7 +99,7 @@ def stage_diagram(
         with cv.cluster(f"block{plan.index}", label, fill="#ffffff"):
             last, x = draw_block(cv, plan, x, last, f"b{plan.index}")
     out = cv.node("Y", "io", [("b", "stage output"), str(x)])
-    cv.edge(last, out, str(x))
+    cv.edge(last, out, str(x), **tensor_note(block_path(plans[-1]), "output"))
     return cv.finish(legend=legend)
 
 
@@ -114,6 +114,7 @@ def _collapsed(cv: Canvas, plans: list[BlockPlan], source: str, x: Shape) -> str
             f"blocks 2–{len(plans) - 1}: {title(last.kind)}",
             ("small", f"{last.w_in} → {last.w_out}, stride {last.stride}, as the last"),
         ],
+        **module_note(f"stages.{last.stage}.1–{n}"),
     )
-    cv.edge(source, node, str(x))
+    cv.edge(source, node, str(x), **tensor_note(block_path(plans[1])))
     return node

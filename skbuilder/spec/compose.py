@@ -21,6 +21,7 @@ from skbuilder.input_file import InputFileError, check_input_file, read_input_fi
 from skbuilder.spec.errors import SpecError, SpecFileError, SpecIssue, shown
 from skbuilder.spec.limits import DEFAULT_LIMITS, Limits
 from skbuilder.spec.messages import close_match
+from skbuilder.spec.model_files import is_model_folder
 from skbuilder.spec.shipped import shipped_root, shipped_spec, shipped_specs
 from skbuilder.spec.yaml_io import UNREADABLE, Document, Path_, parse_yaml, read_yaml
 
@@ -33,7 +34,14 @@ def read_document(path: Path, source: str, limits: Limits = DEFAULT_LIMITS) -> D
     try:
         raw = read_input_file(path, limits.max_bytes)
     except InputFileError as exc:
-        raise SpecFileError([SpecIssue((), f"cannot read spec: {exc}", source)]) from None
+        hint = (
+            "a saved model's folder: load it with skbuilder.load_model"
+            if is_model_folder(path)
+            else None
+        )
+        raise SpecFileError(
+            [SpecIssue((), f"cannot read spec: {exc}", source, hint=hint)]
+        ) from None
     if len(raw) > limits.max_bytes:
         try:
             size = f"{path.stat().st_size:,} bytes"

@@ -11,12 +11,18 @@ from skbuilder.spec.schema import NetworkSpec
 
 
 def canonical_data(spec: NetworkSpec) -> dict[str, Any]:
-    """Plain data for ``spec``. A stage's ``sk`` keeps only the keys it sets, because those
-    are overrides of the network's ``sk``; unset optional values are left out."""
+    """Plain data for ``spec``. Each ``sk`` (the network's and a stage's) keeps only the keys it
+    sets; unset optional values are left out."""
     data = spec.model_dump(mode="json", exclude_none=True)
     for i, stage in enumerate(spec.stages):
         if stage.sk is not None:
             data["stages"][i]["sk"] = stage.sk.model_dump(mode="json", exclude_unset=True)
+    # the network's sk keeps only what it sets too: the defaults written out would be settings
+    # that blocks without SK convs (or depthwise ones, without sk.G) refuse
+    if "sk" in spec.model_fields_set:
+        data["sk"] = spec.sk.model_dump(mode="json", exclude_unset=True)
+    else:
+        del data["sk"]
     return data
 
 

@@ -12,6 +12,7 @@ from skbuilder.text import shown
 #: zero widths).
 VISIBLE_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]*$"
 
+
 def format_path(path: tuple[str | int, ...]) -> str:
     """``("stages", 2, "sk", "G")`` -> ``spec.stages.2.sk.G`` (each key shown safely)."""
     return ".".join(["spec", *(shown(p, 40) for p in path)])
@@ -40,6 +41,19 @@ class SpecIssue:
         if self.line is not None:
             where += f":{self.line}:{self.column}"
         return f"{where}: {format_path(self.path)}: {shown(self.message, 500)}{hint}"
+
+
+def issue_json(issue: SpecIssue) -> dict[str, object]:
+    """A problem as data: file, 1-based line and column (null when unknown), path, message, hint
+    (``skbuilder validate --format json`` and the studio)."""
+    return {
+        "file": issue.source,
+        "line": issue.line,
+        "column": issue.column,
+        "path": format_path(issue.path),
+        "message": issue.message,
+        "hint": issue.hint,
+    }
 
 
 class SpecError(ValueError):

@@ -8,23 +8,48 @@ path of the field to change. All models are strict: YAML 1.1 surprises (``no`` -
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from skbuilder.blocks.cost import conv_out_size
-from skbuilder.blocks.ops import Head, Stem
+from skbuilder.blocks.kind import walk_ops
+from skbuilder.blocks.ops import Head, Residual, Stem
 from skbuilder.blocks.ops.bam import BAM
 from skbuilder.blocks.params import BlockParams
 from skbuilder.blocks.registry import block_kinds, get_block, unknown_block_message
-from skbuilder.blocks.settings import Attention, AttentionSpec, BAMSpec, Settings, SKSpec
+from skbuilder.blocks.settings import (
+    Attention,
+    AttentionSpec,
+    BAMSpec,
+    Settings,
+    SKSpec,
+    StemPool,
+)
 from skbuilder.spec.errors import VISIBLE_TEXT
 from skbuilder.spec.limits import MAX_IMAGE_SIZE
 
 Width = Annotated[int, Field(ge=1, le=65536)]
+#: G of a plain block's grouped 3x3 conv: the cardinality of ResNeXt (32 in 32x4d).
+Groups = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=65536,
+        description="groups G of a plain (non-SK) block's grouped 3x3 conv, ResNeXt's "
+        "cardinality (32 in 32x4d); an SK conv's groups are sk.G (default 1)",
+    ),
+]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 
 _Model = Settings
@@ -52,15 +77,41 @@ class InputSpec(_Model):
     )
 
 
+def _pool_form(value: Any) -> str:
+    """A mapping is a window; anything else must be a flag (one error, not one per form)."""
+    return "window" if isinstance(value, dict | StemPool) else "flag"
+
+
+PoolSetting = Annotated[
+    Annotated[bool, Tag("flag")] | Annotated[StemPool, Tag("window")],
+    Discriminator(_pool_form),
+]
+
+
 class StemSpec(_Model):
     """``classic``: one 7x7 conv (the paper's); ``deep``: three 3x3 convs (ResNet-D);
     ``conv3x3``: one 3x3 conv (CIFAR, ShuffleNet). The first conv takes ``stride``; each conv is
-    followed by BN+ReLU and, if ``pool``, the stem ends with a 3x3/2 max-pool."""
+    followed by BN+ReLU and, if ``pool``, the stem ends with a max-pool: ``true`` is the 3x3/2
+    window with padding 1 (torchvision's, timm's), a mapping sets the window (the released Caffe
+    models: ``{padding: 0, ceil_mode: true}``)."""
 
     kind: Literal["classic", "deep", "conv3x3"] = "classic"
     width: Width = Field(64, description="output channels of the stem")
     stride: Stride = Field(2, description="stride of the stem's first conv")
-    pool: bool = Field(True, description="3x3 stride-2 max-pool after the convs")
+    pool: PoolSetting = Field(
+        True,
+        description="max-pool after the convs: true (3x3, stride 2, padding 1), false, or its "
+        "window as {kernel, stride, padding, ceil_mode}",
+    )
+
+    @property
+    def window(self) -> StemPool | None:
+        """The max-pool's window, or None without one."""
+        return self.op(3).window
+
+    def op(self, channels: int) -> Stem:
+        """The stem, described, for ``channels`` input channels."""
+        return Stem(channels, self.width, self.kind, self.pool, self.stride)
 
 
 class StageSpec(_Model):
@@ -75,6 +126,7 @@ class StageSpec(_Model):
     stride: Stride = Field(description="stride of the stage's first block")
     block: str = Field("sk_bottleneck", description="registered block kind")
     sk: SKSpec | None = Field(None, description="overrides of the network's SK parameters")
+    groups: Groups | None = None
     attention: Attention | None = Field(
         None,
         description="sk, se, cbam or none, or a mapping with its settings (default: the "
@@ -138,6 +190,7 @@ class NetworkSpec(_Model):
     input: InputSpec = InputSpec()
     stem: StemSpec = StemSpec()
     sk: SKSpec = SKSpec()
+    groups: Groups | None = None
     attention: Attention | None = Field(
         None, description="every stage's attention unless it names its own (default: per kind)"
     )
@@ -159,15 +212,22 @@ class NetworkSpec(_Model):
         """Stage ``i``'s attention: its own, else the network's (None: the kind's default)."""
         return self.stages[i].attention or self.attention
 
+    def stage_groups(self, i: int) -> int:
+        """Stage ``i``'s groups for plain grouped convs: its own, else the network's."""
+        given = self.stages[i].groups or self.groups
+        return given if given is not None else BlockParams.groups
+
     def block_params(self, i: int) -> BlockParams:
         return BlockParams(
-            w_mid=self.stages[i].width, sk=self.stage_sk(i), attention=self.stage_attention(i)
+            w_mid=self.stages[i].width,
+            sk=self.stage_sk(i),
+            attention=self.stage_attention(i),
+            groups=self.stage_groups(i),
         )
 
     def stem_op(self) -> Stem:
         """The stem, described."""
-        stem = self.stem
-        return Stem(self.input.channels, stem.width, stem.kind, stem.pool, stem.stride)
+        return self.stem.op(self.input.channels)
 
     def head_op(self) -> Head:
         """The classifier head, described."""
@@ -248,8 +308,51 @@ class NetworkSpec(_Model):
             for v in kind.check(plan.w_in, plan.w_out, plan.stride, plan.params):
                 add(("stages", plan.stage, *v.field.split(".")), v.message, v.hint)
 
+        self._unused_settings(add)
         self._spatial_rules(image_size or self.input.image_size, add)
         return out
+
+    def _given_settings(self, stage: StageSpec | None) -> list[str]:
+        """The settings a stage (or, for None, the network) writes: ``groups``, ``sk.<field>``."""
+        owner: NetworkSpec | StageSpec = self if stage is None else stage
+        given = ["groups"] if owner.groups is not None else []
+        sk = owner.sk
+        if sk is not None and "sk" in owner.model_fields_set:
+            given += [f"sk.{name}" for name in sorted(sk.model_fields_set)] or ["sk"]
+        return given
+
+    def _unused_settings(self, add: Any) -> None:
+        """Refuse a setting that no block it reaches reads (``sk`` on a plain stage, ``sk.G``
+        on a depthwise SK conv, ``groups`` on an SK block), and ``zero_init_last`` where no
+        block has a residual branch: a setting that changes nothing is a mistake."""
+        unused = [
+            get_block(s.block).unused(self.block_params(i)) for i, s in enumerate(self.stages)
+        ]
+
+        def why_unused(i: int, setting: str) -> str | None:
+            found = unused[i]
+            return found.get(setting) or (found.get("sk") if setting.startswith("sk") else None)
+
+        for i, stage in enumerate(self.stages):
+            for setting in self._given_settings(stage):
+                why = why_unused(i, setting)
+                if why is not None:
+                    add(("stages", i, *setting.split(".")), f"{setting} has no effect here: {why}")
+        for setting in self._given_settings(None):
+            # a stage that writes its own value overrides the network's, as intended; a value
+            # that no stage's blocks read at all is a mistake
+            reasons = [why_unused(i, setting) for i in range(len(self.stages))]
+            if all(reasons):
+                add(tuple(setting.split(".")), f"{setting} has no effect: {reasons[0]}")
+        if self.zero_init_last and not any(
+            isinstance(op, Residual)
+            for plan in self.plan()
+            if plan.index == 0
+            for op in walk_ops(
+                get_block(plan.kind).layout(plan.w_in, plan.w_out, plan.stride, plan.params)
+            )
+        ):
+            add(("zero_init_last",), "zero_init_last has no effect: no block has a residual branch")
 
     def input_size_problem(self, image_size: int) -> str | None:
         """Why the network cannot take a ``image_size`` square input (``message; hint``), or
@@ -261,39 +364,74 @@ class NetworkSpec(_Model):
         return first["msg"] + (f"; {first['hint']}" if first["hint"] else "")
 
     def _spatial_rules(self, image_size: int, add: Any) -> None:
-        """Every stride-2 layer must receive at least 2x2; past that a stage only pads."""
+        """Every stride-2 layer must receive at least 2x2 and every layer must leave at least
+        1x1; past that a stage only pads."""
         size = image_size
-        for loc, what in self.downsamplings():
-            if size < 2:
+        for step in self.resizings():
+            if (step.downsamples and size < 2) or step.out_size(size) < 1:
                 need = self.min_image_size()
+                what = "downsamples" if step.downsamples else "pools"
                 add(
-                    loc,
-                    f"{what} downsamples a {size}x{size} map at image_size {image_size}: "
+                    step.loc,
+                    f"{step.what} {what} a {size}x{size} map at image_size {image_size}: "
                     "the spatial size has collapsed",
                     f"the smallest input this network takes is {need}x{need}",
                 )
                 return
-            size = conv_out_size(size, 3, 2, 1)  # every stride-2 op here halves, rounding up
+            size = step.out_size(size)
 
-    def downsamplings(self) -> list[tuple[tuple[str | int, ...], str]]:
-        """(spec path, description) of every stride-2 layer, in order."""
-        ops: list[tuple[tuple[str | int, ...], str]] = []
+    def resizings(self) -> list[Resizing]:
+        """Every layer that changes the spatial size, in order, with its size rule."""
+        steps: list[Resizing] = []
         if self.stem.stride == 2:
-            ops.append((("stem", "stride"), "the stem conv"))
-        if self.stem.pool:
-            ops.append((("stem", "pool"), "the stem max-pool"))
+            steps.append(Resizing(("stem", "stride"), "the stem conv", True, _halved))
+        window = self.stem.window
+        if window is not None:
+            steps.append(
+                Resizing(("stem", "pool"), "the stem max-pool", window.stride == 2, window.out_size)
+            )
         names = self.stage_names()
-        ops += [
-            (("stages", i, "stride"), f"stage {names[i]}")
+        steps += [
+            Resizing(("stages", i, "stride"), f"stage {names[i]}", True, _halved)
             for i, s in enumerate(self.stages)
             if s.stride == 2
         ]
-        return ops
+        return steps
+
+    def downsamplings(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """(spec path, description) of every stride-2 layer, in order."""
+        return [(step.loc, step.what) for step in self.resizings() if step.downsamples]
 
     def min_image_size(self) -> int:
-        """Smallest square input for which every stride-2 layer receives at least 2x2."""
-        n = len(self.downsamplings())
-        return 2 ** (n - 1) + 1 if n else 1
+        """Smallest square input for which every stride-2 layer receives at least 2x2 and every
+        layer leaves at least 1x1 (each size rule is monotonic: walked back from the end)."""
+        need = 1
+        for step in reversed(self.resizings()):
+            low, high = 1, 4 * need + 64  # out_size(high) >= need for any window allowed
+            while low < high:
+                mid = (low + high) // 2
+                if step.out_size(mid) >= need:
+                    high = mid
+                else:
+                    low = mid + 1
+            need = max(low, 2) if step.downsamples else low
+        return need
+
+
+@dataclass(frozen=True)
+class Resizing:
+    """A layer that changes the spatial size: where the spec sets it, what it is, whether it
+    downsamples (stride 2), and its output length for an input length."""
+
+    loc: tuple[str | int, ...]
+    what: str
+    downsamples: bool
+    out_size: Callable[[int], int]
+
+
+def _halved(size: int) -> int:
+    """A stride-2 conv padded to keep the size at stride 1 (every one here): ceil(size / 2)."""
+    return conv_out_size(size, 3, 2, 1)
 
 
 def known_block_kinds() -> list[str]:

@@ -127,3 +127,12 @@ def walk(spec: NetworkSpec, image_size: int | tuple[int, int] | None = None) -> 
     head_cost = head.complexity(before).delta(before)
     out = Shape(spec.head.num_classes or head.features, 1, 1)
     return NetworkWalk(image, stem, stem_cost.shape, stem_cost, tuple(stages), head, head_cost, out)
+
+
+def feature_shapes(
+    spec: NetworkSpec, image_size: int | tuple[int, int] | None = None
+) -> list[Shape]:
+    """The feature maps a backbone returns, at ``image_size``: the stem's output, then each
+    stage's (after any module placed after it)."""
+    network = walk(spec, image_size)
+    return [network.stem_out, *(stage.y for stage in network.stages)]

@@ -33,6 +33,7 @@ from skbuilder.blocks.settings import (
     SEAttention,
     SKAttention,
     SKSpec,
+    StemPool,
 )
 
 BlockArgs = tuple[int, int, int, BlockParams]
@@ -278,7 +279,7 @@ def shortcut(ref: Reference, module: Built, x: Tensor, w_out: int, stride: int) 
 
 
 def residual_block(ref: Reference, module: Built, x: Tensor, kind: str, args: BlockArgs) -> Tensor:
-    """ReLU(F(x) + shortcut(x)). Bottleneck F: 1x1 -> (SK conv or 3x3 with G groups, stride)
+    """ReLU(F(x) + shortcut(x)). Bottleneck F: 1x1 -> (SK conv or 3x3 with `groups`, stride)
     -> 1x1, BN after each, ReLU after the first two, then the gate. Basic F: (SK conv or 3x3,
     stride) -> 3x3, then the gate."""
     w_in, w_out, stride, params = args
@@ -289,7 +290,7 @@ def residual_block(ref: Reference, module: Built, x: Tensor, kind: str, args: Bl
         if isinstance(attention, SKAttention):
             y = sk_conv(ref, module.conv2, y, w_in=mid, w_out=mid, stride=stride, sk=params.sk)
         else:
-            spatial: dict[str, Any] = {"kernel": 3, "stride": stride, "groups": params.sk.G}
+            spatial: dict[str, Any] = {"kernel": 3, "stride": stride, "groups": params.groups}
             y = ref.conv_bn(y, module.conv2, w_in=mid, w_out=mid, **spatial)
         y = ref.conv_bn(y, module.conv3, act=False, w_in=mid, w_out=w_out)
     elif kind in ("basic", "sk_basic"):
@@ -353,10 +354,18 @@ def block(ref: Reference, module: Built, x: Tensor, kind: str, args: BlockArgs) 
 
 
 def stem(
-    ref: Reference, module: Built, x: Tensor, *, width: int, kind: str, pool: bool, stride: int
+    ref: Reference,
+    module: Built,
+    x: Tensor,
+    *,
+    width: int,
+    kind: str,
+    pool: bool | StemPool,
+    stride: int,
 ) -> Tensor:
     """classic: 7x7 conv (stride); deep: three 3x3 convs C/2, C/2, C (the first strided);
-    conv3x3: one 3x3 conv (stride); each with BN and ReLU; then a 3x3/2 max-pool, padding 1."""
+    conv3x3: one 3x3 conv (stride); each with BN and ReLU; then a max-pool: with ``pool`` True
+    3x3/2, padding 1, rounding down; else the window given."""
     c_in = x.shape[1]
     if kind == "classic":
         convs = [(c_in, width, 7, stride)]
@@ -367,6 +376,8 @@ def stem(
         convs = [(c_in, half, 3, stride), (half, half, 3, 1), (half, width, 3, 1)]
     for unit, (w_in, w_out, kernel, s) in zip(module.convs, convs, strict=True):
         x = ref.conv_bn(x, unit, w_in=w_in, w_out=w_out, kernel=kernel, stride=s)
+    if isinstance(pool, StemPool):
+        return F.max_pool2d(x, pool.kernel, pool.stride, pool.padding, ceil_mode=pool.ceil_mode)
     return F.max_pool2d(x, 3, 2, 1) if pool else x
 
 

@@ -145,10 +145,12 @@ def block_args(
     ``keeps_width``, ``uses_mid_width``)."""
     kind = describe(block)
     sk = draw(settings if settings is not None else sk_settings())
-    chosen = draw(
-        attention if attention is not None else attention_settings(sorted(kind.attentions))
+    chosen = _attention(
+        draw(attention if attention is not None else attention_settings(sorted(kind.attentions)))
     )
-    unit = _unit(kind, sk)
+    unused = kind.unused(BlockParams(w_mid=1, sk=sk, attention=chosen))
+    groups = draw(st.integers(1, 4)) if "groups" not in unused else 1
+    unit = _unit(kind, sk, groups, unused)
     stride = draw(st.sampled_from(tuple(strides)))
     w_in = _multiple(draw, unit, max_width, min_width)
     if kind.keeps_width and stride == 1:
@@ -156,7 +158,7 @@ def block_args(
     else:
         w_out = _multiple(draw, kind.width_multiple, max_width, min_width)
     w_mid = _multiple(draw, unit, max_width, min_width) if kind.uses_mid_width else w_out
-    params = BlockParams(w_mid=w_mid, sk=sk, attention=_attention(chosen))
+    params = BlockParams(w_mid=w_mid, sk=sk, attention=chosen, groups=groups)
     if kind.check(w_in, w_out, stride, params):
         reject()  # a user's block with rules beyond the SK ones
     return w_in, w_out, stride, params
@@ -209,10 +211,18 @@ def bam_settings() -> st.SearchStrategy[dict[str, int]]:
     )
 
 
-def _unit(kind: BlockKind, sk: SKSpec) -> int:
+def _unit(kind: BlockKind, sk: SKSpec, groups: int, unused: dict[str, str]) -> int:
     """The width unit a block of ``kind`` needs: its own multiple, and the SK and group rules
-    where its convs follow them."""
-    return math.lcm(kind.width_multiple, width_unit(sk) if kind.uses_mid_width else 1)
+    where its convs follow them (those of the settings it reads)."""
+    if not kind.uses_mid_width:
+        return kind.width_multiple
+    unit = width_unit(sk) if "sk" not in unused else 1
+    return math.lcm(kind.width_multiple, unit, groups if "groups" not in unused else 1)
+
+
+def _reads(unused: dict[str, str], setting: str) -> bool:
+    """Whether a block with these ``unused`` settings reads ``setting`` (``sk.G``, ``groups``)."""
+    return setting not in unused and not (setting.startswith("sk.") and "sk" in unused)
 
 
 @st.composite
@@ -250,8 +260,10 @@ def network_spec_dicts(
     max_downsamplings = int(math.log2(max(max_image_size - 1, 1))) + 1
     budget = max_downsamplings - int(stem["pool"]) - (stem["stride"] == 2)
 
+    network_groups = draw(st.integers(1, max_G))
     stages: list[dict[str, Any]] = []
     units: list[int] = []
+    unused_by: list[dict[str, str]] = []
     for i in range(draw(st.integers(1, max_stages))):
         kind = draw(st.sampled_from(tuple(block_kinds)))
         stage: dict[str, Any] = {
@@ -263,14 +275,43 @@ def network_spec_dicts(
         if draw(st.booleans()):
             stage["name"] = f"{draw(st.sampled_from(('conv', 'layer', 'stage')))}_{i}"
         if draw(st.booleans()):
-            stage["sk"] = draw(sk_spec_dicts(max_M=max_M, max_G=max_G))
-        if draw(st.booleans()):
             stage["attention"] = draw(attention_settings())
         if draw(st.booleans()):
             stage["bam"] = draw(bam_settings())
+        chosen = stage.get("attention", data.get("attention"))
+        attention = None if chosen is None else _attention(chosen)
+        unused = describe(kind).unused(BlockParams(w_mid=1, attention=attention))
+        if "sk" not in unused and draw(st.booleans()):  # only where the blocks read it
+            drawn = draw(sk_spec_dicts(max_M=max_M, max_G=max_G))
+            stage["sk"] = {k: v for k, v in drawn.items() if _reads(unused, f"sk.{k}")}
+            if not _reads(unused, "sk.G") and "branches" in stage["sk"]:  # depthwise branches
+                stage["sk"]["branches"] = [
+                    {k: v for k, v in b.items() if k != "groups"} for b in stage["sk"]["branches"]
+                ]
+        if "groups" not in unused and draw(st.booleans()):
+            stage["groups"] = draw(st.integers(1, max_G))
         override = SKSpec.model_validate(stage["sk"]) if "sk" in stage else None
-        units.append(_unit(describe(kind), network_sk.overridden_by(override)))
+        groups = stage.get("groups", network_groups)
+        sk = network_sk.overridden_by(override)
+        units.append(_unit(describe(kind), sk, groups, unused))
+        unused_by.append(unused)
         stages.append(stage)
+
+    # the network's settings only where some stage reads them and does not write its own
+    def read_from_network(setting: str, key: str, inner: str | None = None) -> bool:
+        return any(
+            _reads(unused, setting) and inner not in s.get(key, {})
+            if inner
+            else _reads(unused, setting) and key not in s
+            for s, unused in zip(stages, unused_by)
+        )
+
+    if "sk" in data:
+        data["sk"] = {k: v for k, v in net_sk.items() if read_from_network(f"sk.{k}", "sk", k)}
+        if not data["sk"] and not read_from_network("sk", "sk"):
+            del data["sk"]
+    if read_from_network("groups", "groups"):
+        data["groups"] = network_groups
 
     # a stage's width feeds the next stage's convs: it must suit both stages' units
     stem_unit = math.lcm(units[0], 2 if stem["kind"] == "deep" else 1)

@@ -4,6 +4,8 @@ sigmoid."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 from hypothesis import given
@@ -44,7 +46,7 @@ def test_attention_none_is_the_plain_block(pair: tuple[str, str], data) -> None:
     x = data.draw(block_inputs((w_in, w_out, stride, params)))
     with seeded(0):
         plain = build_block(get_block(plain_kind), w_in, w_out, stride, params).eval()
-    none = params.__class__(params.w_mid, params.sk, NoAttention())
+    none = replace(params, attention=NoAttention())
     with seeded(1):
         unattended = build_block(get_block(sk_kind), w_in, w_out, stride, none).eval()
     unattended.load_state_dict(plain.state_dict())  # same names and shapes, or this raises

@@ -126,16 +126,24 @@ def block_cases(draw: st.DrawFn) -> BlockCase:
     return kind, args, draw(block_inputs(args, max_size=8))
 
 
-def _params(w_mid: int, sk: SKSpec = PAPER, attention=None) -> BlockParams:
-    return BlockParams(w_mid=w_mid, sk=sk, attention=attention)
+def _params(w_mid: int, sk: SKSpec = PAPER, attention=None, groups: int = 1) -> BlockParams:
+    return BlockParams(w_mid=w_mid, sk=sk, attention=attention, groups=groups)
 
 
 SMALL_SK = SKSpec(M=2, G=2, r=4, L=2)
 BLOCK_EXAMPLES: list[BlockCase] = [
     ("sk_bottleneck", (8, 16, 2, _params(8, SMALL_SK)), image(8, 6, 7)),
     ("sk_bottleneck", (8, 8, 1, _params(4, SMALL_SK)), image(8, 5, 5, seed=1)),
-    ("bottleneck", (4, 8, 1, _params(4, SMALL_SK, NoAttention())), image(4, 5, 4, seed=2)),
-    ("bottleneck", (8, 8, 2, _params(4, SMALL_SK, SEAttention(r=2))), image(8, 6, 6, seed=3)),
+    (
+        "bottleneck",
+        (4, 8, 1, _params(4, attention=NoAttention(), groups=2)),
+        image(4, 5, 4, seed=2),
+    ),
+    (
+        "bottleneck",
+        (8, 8, 2, _params(4, attention=SEAttention(r=2), groups=2)),
+        image(8, 6, 6, seed=3),
+    ),
     ("basic", (4, 6, 2, _params(6, attention=CBAMAttention(r=2, kernel=3))), image(4, 7, 6)),
     ("sk_basic", (4, 4, 1, _params(6, SMALL_SK)), image(4, 6, 5, seed=5)),
     ("shufflenet_v2", (8, 8, 1, _params(8, SMALL_SK, SEAttention(r=2))), image(8, 5, 6)),

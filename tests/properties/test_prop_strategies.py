@@ -50,6 +50,11 @@ def test_block_args_pass_the_block_check(kind: str, data) -> None:
     if not kind_of.uses_mid_width:  # its convs do not follow the SK groups
         assert w_out % kind_of.width_multiple == 0
         return
+    unused = kind_of.unused(params)
+    if "groups" not in unused:  # the plain grouped conv's groups divide its width
+        assert params.w_mid % params.groups == 0
+    if "sk" in unused:  # no SK conv: its groups constrain nothing
+        return
     for branch in params.sk.split_convs():  # every branch's groups divide what it convolves
         assert w_in % branch.groups == 0 and params.w_mid % branch.groups == 0
         if params.sk.split_input:

@@ -16,7 +16,18 @@ from typing import Any, Protocol
 
 from skbuilder.blocks.cost import Cost, Shape, chw
 
-__all__ = ["Canvas", "Layers", "Line", "Op", "Shape", "chw", "stride_text"]
+__all__ = [
+    "Canvas",
+    "Layers",
+    "Line",
+    "Op",
+    "Shape",
+    "child",
+    "chw",
+    "module_note",
+    "stride_text",
+    "tensor_note",
+]
 
 #: One line of a node's label: plain text, or ``("b", text)`` bold, ``("small", text)`` detail.
 Line = str | tuple[str, str]
@@ -78,12 +89,35 @@ class Op(ABC):
     def out_shape(self, x: Shape) -> Shape:
         return self.complexity(x.cost()).shape
 
-    def draw(self, cv: Canvas, name: str, source: str, x: Shape) -> tuple[str, Shape]:
-        """Draw this op as node ``name`` fed by ``source`` carrying ``x``; returns the node
-        that makes the output and the output's shape."""
-        node = cv.node(name, self.style, self.lines())
-        cv.edge(source, node, str(x))
+    def draw(
+        self, cv: Canvas, name: str, source: str, x: Shape, path: str = ""
+    ) -> tuple[str, Shape]:
+        """Draw this op as node ``name`` fed by ``source`` carrying ``x``; ``path`` is where
+        its module sits in the built model (``stages.0.1.conv2``), noted on the node and on its
+        input edge. Returns the node that makes the output and the output's shape."""
+        node = cv.node(name, self.style, self.lines(), **module_note(path))
+        cv.edge(source, node, str(x), **tensor_note(path))
         return node, self.out_shape(x)
+
+
+def child(path: str, name: str | int) -> str:
+    """The module path of submodule ``name`` of the module at ``path``."""
+    return f"{path}.{name}" if path else ""
+
+
+def module_note(path: str) -> dict[str, str]:
+    """A node's note of the module it stands for (its tooltip in SVG)."""
+    return {"tooltip": path} if path else {}
+
+
+def tensor_note(path: str, end: str = "input", branch: int | None = None) -> dict[str, str]:
+    """An edge's note of the tensor it carries: the ``end`` ("input" or "output") of the module
+    at ``path`` (for a module that outputs one tensor per branch, branch ``branch``, from 1).
+    The shape test reads these notes to compare each shape drawn with the built module's."""
+    if not path:
+        return {}
+    which = f", branch {branch}" if branch is not None else ""
+    return {"tooltip": f"{end} of {path}{which}"}
 
 
 def stride_text(stride: int) -> str:

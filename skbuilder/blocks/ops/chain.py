@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape
+from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape, child
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,10 @@ class Chain(Op):
     def detail(self) -> list[Line]:
         return [line for _, op in self.steps for line in op.detail()]
 
-    def draw(self, cv: Canvas, name: str, source: str, x: Shape) -> tuple[str, Shape]:
+    def draw(
+        self, cv: Canvas, name: str, source: str, x: Shape, path: str = ""
+    ) -> tuple[str, Shape]:
         p = f"{name}_" if name else ""
         for step, op in self.steps:
-            source, x = op.draw(cv, f"{p}{step}", source, x)
+            source, x = op.draw(cv, f"{p}{step}", source, x, child(path, step))
         return source, x

@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape, stride_text
+from skbuilder.blocks.ops.base import (
+    Canvas,
+    Line,
+    Op,
+    Shape,
+    child,
+    module_note,
+    stride_text,
+    tensor_note,
+)
 from skbuilder.blocks.ops.conv import Conv
 
 
@@ -45,13 +54,15 @@ class Residual(Op):
     def detail(self) -> list[Line]:
         return [line for _, op in self.body for line in op.detail()]
 
-    def draw(self, cv: Canvas, name: str, source: str, x: Shape) -> tuple[str, Shape]:
+    def draw(
+        self, cv: Canvas, name: str, source: str, x: Shape, path: str = ""
+    ) -> tuple[str, Shape]:
         p = f"{name}_" if name else ""
         last, y = source, x
         for step, op in self.body:
-            last, y = op.draw(cv, f"{p}{step}", last, y)
+            last, y = op.draw(cv, f"{p}{step}", last, y, child(path, step))
         total = cv.node(f"{p}sum_out", "merge", ["+"])
-        cv.edge(last, total, str(y))
+        cv.edge(last, total, str(y), **tensor_note(child(path, self.body[-1][0]), "output"))
         if self.shortcut is not None:
             sc = self.shortcut
             proj = cv.node(
@@ -62,11 +73,13 @@ class Residual(Op):
                     f"{sc.w_in} → {sc.w_out}{stride_text(sc.stride)}",
                     ("small", "BN"),
                 ],
+                **module_note(child(path, "shortcut")),
             )
-            cv.edge(source, proj, str(x), style="dashed")
-            cv.edge(proj, total, str(y), style="dashed")
+            shortcut = child(path, "shortcut")
+            cv.edge(source, proj, str(x), style="dashed", **tensor_note(shortcut))
+            cv.edge(proj, total, str(y), style="dashed", **tensor_note(shortcut, "output"))
         else:
             cv.edge(source, total, "identity", style="dashed")
-        out = cv.node(f"{p}relu", "act", [("b", "ReLU")])
+        out = cv.node(f"{p}relu", "act", [("b", "ReLU")], **module_note(child(path, "act")))
         cv.edge(total, out)
         return out, y

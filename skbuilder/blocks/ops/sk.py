@@ -6,7 +6,17 @@ from dataclasses import dataclass, field
 
 from skbuilder.blocks import cost as cc
 from skbuilder.blocks.cost import Cost
-from skbuilder.blocks.ops.base import Canvas, Line, Op, Shape, chw, stride_text
+from skbuilder.blocks.ops.base import (
+    Canvas,
+    Line,
+    Op,
+    Shape,
+    child,
+    chw,
+    module_note,
+    stride_text,
+    tensor_note,
+)
 from skbuilder.blocks.ops.conv import Conv
 from skbuilder.blocks.settings import SKSpec
 
@@ -28,10 +38,10 @@ class SK(Op):
     style = "sk"
 
     def branches(self) -> list[Conv]:
-        w_branch = self.sk.branch_width(self.w_in)
+        sk, w_branch = self.sk, self.sk.branch_width(self.w_in)
         return [
-            Conv(w_branch, self.w_out, b.kernel, self.stride, b.dilation, b.groups)
-            for b in self.sk.split_convs()
+            Conv(w_branch, self.w_out, b.kernel, self.stride, b.dilation, b.groups, sk.branch_act)
+            for b in sk.split_convs()
         ]
 
     def children(self) -> list[Conv]:
@@ -65,8 +75,11 @@ class SK(Op):
         choice = f"d={sk.d(self.w_out)}" if sk.attends else "summed"
         return [("small", f"M={sk.M} ({branch_text(sk)}), G={sk.G}, {choice}")]
 
-    def draw(self, cv: Canvas, name: str, source: str, x: Shape) -> tuple[str, Shape]:
-        """Split, fuse, select (the paper's Figure 1); returns the node making V."""
+    def draw(
+        self, cv: Canvas, name: str, source: str, x: Shape, path: str = ""
+    ) -> tuple[str, Shape]:
+        """Split, fuse, select (the paper's Figure 1); returns the node making V. Nodes name
+        the modules of ``SKConv``: ``split.0``, ``fuse``, ``select``."""
         sk, p, C = self.sk, f"{name}_" if name else "", self.w_out
         M = sk.M
         u = self.out_shape(x)
@@ -78,15 +91,17 @@ class SK(Op):
                     lines: list[Line] = [
                         ("b", f"{k}×{k} conv" + (f", dilation {dil}" if dil > 1 else "")),
                         f"G={branch.groups}{stride_text(self.stride)}",
-                        ("small", f"BN, ReLU · field {field}×{field}"),
+                        ("small", f"{branch.lines()[-1][1]} · field {field}×{field}"),
                     ]
-                    cv.node(f"{p}branch{m}", "branch", lines)
+                    branch_path = child(child(path, "split"), m - 1)
+                    cv.node(f"{p}branch{m}", "branch", lines, **module_note(branch_path))
                     into = str(x)
                     if sk.split_input:
                         into = f"slice {m}: {chw(sk.branch_width(x.c), x.h, x.w)}"
-                    cv.edge(source, f"{p}branch{m}", into)
+                    cv.edge(source, f"{p}branch{m}", into, **tensor_note(branch_path))
             if not sk.attends:
                 return self._draw_sum(cv, p, u)
+            fuse, select = child(path, "fuse"), child(path, "select")
             d = sk.d(C)
             with cv.cluster(f"{p}fuse", [("b", "Fuse")], fill="#ffffff"):
                 total = cv.node(f"{p}sum_u", "merge", ["+"])
@@ -99,23 +114,37 @@ class SK(Op):
                         f"d = max(C/r, L) = max({C}/{sk.r}, {sk.L}) = {d}",
                         ("small", "F_fc"),
                     ],
+                    **module_note(fuse),
                 )
             with cv.cluster(f"{p}select", [("b", "Select")], fill="#ffffff"):
-                fc_a = cv.node(f"{p}fc_a", "fc", [("b", "fc d → M·C"), f"{d} → {M}·{C}"])
+                fc_a = cv.node(
+                    f"{p}fc_a",
+                    "fc",
+                    [("b", "fc d → M·C"), f"{d} → {M}·{C}"],
+                    **module_note(child(select, "fc")),
+                )
                 soft = cv.node(
-                    f"{p}softmax", "softmax", [("b", "softmax"), f"across the M={M} branches"]
+                    f"{p}softmax",
+                    "softmax",
+                    [("b", "softmax"), f"across the M={M} branches"],
+                    **module_note(select),
                 )
                 muls = [cv.node(f"{p}mul{m}", "merge", ["×"]) for m in range(1, M + 1)]
                 v = cv.node(f"{p}sum_v", "merge", ["+"])
         for m, mul in enumerate(muls, 1):
             cv.edge(f"{p}branch{m}", total, f"U{m}" if M <= 4 else None)
             cv.edge(f"{p}branch{m}", mul, f"U{m}" if M <= 4 else None, style="dashed")
-            cv.edge(soft, mul, f"a{m} {chw(C, 1, 1)}" if m == 1 else f"a{m}")
+            if m == 1:
+                cv.edge(soft, mul, f"a{m} {chw(C, 1, 1)}", **tensor_note(select, "output", m))
+            else:
+                cv.edge(soft, mul, f"a{m}")
             cv.edge(mul, v)
-        cv.edge(total, gap, f"U {u}")
-        cv.edge(gap, fc_z, f"s {u.pooled()}")
-        cv.edge(fc_z, fc_a, f"z {chw(d, 1, 1)}")
-        cv.edge(fc_a, soft, f"{M}×{C}×1×1")
+        # U is the sum of the branches, so it has the shape of each one
+        first_branch = child(child(path, "split"), 0)
+        cv.edge(total, gap, f"U {u}", **tensor_note(first_branch, "output"))
+        cv.edge(gap, fc_z, f"s {u.pooled()}", **tensor_note(child(fuse, "fc")))
+        cv.edge(fc_z, fc_a, f"z {chw(d, 1, 1)}", **tensor_note(fuse, "output"))
+        cv.edge(fc_a, soft, f"{M}·{C}×1×1", **tensor_note(child(select, "fc"), "output"))
         return v, u
 
     def _draw_sum(self, cv: Canvas, p: str, u: Shape) -> tuple[str, Shape]:

@@ -10,23 +10,29 @@ from skbuilder.blocks import cost as cc
 from skbuilder.blocks.cost import Cost
 from skbuilder.blocks.ops.base import Line, Op
 from skbuilder.blocks.ops.conv import Conv
+from skbuilder.blocks.settings import StemPool
 
 StemKind = Literal["classic", "deep", "conv3x3"]
-
-#: The stem's max-pool: 3x3, stride 2, padding 1.
-POOL = (3, 2, 1)
 
 
 @dataclass(frozen=True)
 class Stem(Op):
-    """Stem convs (each conv -> BN -> act; the first takes ``stride``), then an optional 3x3/2
-    max-pool."""
+    """Stem convs (each conv -> BN -> act; the first takes ``stride``), then an optional
+    max-pool: ``pool`` is True for the default window (``StemPool()``), a ``StemPool``, or
+    False for none."""
 
     w_in: int
     width: int
     kind: StemKind = "classic"
-    pool: bool = True
+    pool: bool | StemPool = True
     stride: int = 2
+
+    @property
+    def window(self) -> StemPool | None:
+        """The max-pool's window, or None without one."""
+        if isinstance(self.pool, StemPool):
+            return self.pool
+        return StemPool() if self.pool else None
 
     def convs(self) -> list[Conv]:
         if self.kind == "classic":
@@ -46,7 +52,21 @@ class Stem(Op):
     def complexity(self, cx: Cost) -> Cost:
         for conv in self.convs():
             cx = conv.complexity(cx)
-        return cc.pool(cx, *POOL) if self.pool else cx
+        window = self.window
+        return cc.pool(cx, window.out_size) if window is not None else cx
+
+    def pool_line(self) -> str | None:
+        """The max-pool in words: its window, and its padding and rounding when they are not
+        the default's."""
+        window = self.window
+        if window is None:
+            return None
+        k = window.kernel
+        line = f"{k}×{k} max-pool, stride {window.stride}"
+        if not window.is_default:
+            line += f", padding {window.padding}"
+            line += ", rounding up" if window.ceil_mode else ""
+        return line
 
     def lines(self) -> list[Line]:
         convs: list[Line] = [
@@ -54,10 +74,10 @@ class Stem(Op):
             + (f", stride {c.stride}" if c.stride > 1 else "")
             for c in self.convs()
         ]
-        pool: list[Line] = ["3×3 max-pool, stride 2"] if self.pool else []
+        pool = self.pool_line()
         return [
             ("b", f"stem ({self.kind})"),
             *convs,
-            *pool,
+            *([pool] if pool else []),
             ("small", "BN, ReLU after each conv"),
         ]

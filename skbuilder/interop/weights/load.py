@@ -7,7 +7,14 @@ from collections.abc import Mapping
 from torch import Tensor, nn
 
 from skbuilder.interop.weights.errors import Mismatch, WeightImportError
-from skbuilder.interop.weights.timm_keys import looks_like_timm, timm_to_skbuilder_key
+from skbuilder.interop.weights.timm_keys import (
+    TIMM_FAMILIES,
+    TORCHVISION_FAMILIES,
+    Family,
+    family_of,
+    looks_like_timm,
+    refusal_for,
+)
 
 #: BatchNorm's batch counter: checkpoints often omit it and it does not change any output.
 OPTIONAL_SUFFIXES = ("num_batches_tracked",)
@@ -51,27 +58,63 @@ def load_weights(model: nn.Module, state_dict: Mapping[str, Tensor]) -> None:
     them all and the model is left untouched."""
     hint = None
     if looks_like_timm(list(state_dict)):
-        hint = "this looks like a timm state dict: use import_timm_state_dict"
+        hint = (
+            "this looks like a timm or torchvision state dict: use import_timm_state_dict or "
+            "import_torchvision_state_dict"
+        )
     _check_and_load(model, state_dict, source_keys={}, unmapped=[], hint=hint)
 
 
 def import_timm_state_dict(model: nn.Module, state_dict: Mapping[str, Tensor]) -> None:
-    """Load a timm ``skresnet18``/``skresnet34``/``skresnext50_32x4d`` state dict into the model
-    built from the matching spec (``specs/skresnet18.yaml``, ``skresnet34.yaml``,
-    ``sknet50.yaml``). All or nothing: ``WeightImportError`` names every key no rule maps or the
-    model lacks (in timm's names), every missing key (in ours) and every shape that differs."""
+    """Load the state dict of a timm model into the model built from the matching spec:
+    ``resnext50_32x4d``/``resnext101_32x4d`` (same names), ``seresnext50_32x4d`` ->
+    ``senet50``, ``seresnext101_32x4d`` -> ``senet101``, ``legacy_seresnext50_32x4d`` ->
+    ``senet50_caffe``, ``legacy_seresnext101_32x4d`` -> ``senet101_caffe``,
+    ``skresnet18``/``skresnet34`` (same names), ``skresnext50_32x4d`` -> ``sknet50``. All or
+    nothing: ``WeightImportError`` names every key no rule maps or the model lacks (in timm's
+    names), every missing key (in ours) and every shape that differs."""
+    _import(model, state_dict, TIMM_FAMILIES, "timm")
+
+
+def import_torchvision_state_dict(model: nn.Module, state_dict: Mapping[str, Tensor]) -> None:
+    """Load the state dict of a torchvision model into the model built from the matching spec:
+    ``resnext50_32x4d`` (same name), ``shufflenet_v2_x0_5``/``shufflenet_v2_x1_0`` ->
+    ``shufflenetv2_x0_5``/``shufflenetv2_x1_0``. All or nothing, as ``import_timm_state_dict``."""
+    _import(model, state_dict, TORCHVISION_FAMILIES, "torchvision")
+
+
+def _import(
+    model: nn.Module,
+    state_dict: Mapping[str, Tensor],
+    families: tuple[Family, ...],
+    source: str,
+) -> None:
+    refused = refusal_for(state_dict)
+    if refused is not None:
+        refusal, keys = refused
+        raise WeightImportError(
+            _model_name(model), missing=[], unexpected=keys, mismatched=[], hint=refusal.reason
+        )
+    family = family_of(state_dict, families)
+    if family is None:
+        markers = " or ".join(f.marker for f in families)
+        raise WeightImportError(
+            _model_name(model),
+            missing=[],
+            unexpected=list(state_dict),
+            mismatched=[],
+            hint=f"this does not look like a {source} state dict of a model skbuilder maps "
+            f"(no {markers}); these are mapped: " + "; ".join(f.models for f in families),
+        )
     renamed: dict[str, Tensor] = {}
     source_keys: dict[str, str] = {}
     unmapped: list[str] = []
     for key, value in state_dict.items():
-        ours = timm_to_skbuilder_key(key)
+        ours = family.key(key)
         if ours is None:
             unmapped.append(key)
         else:
             renamed[ours] = value
             source_keys[ours] = key
-    if not looks_like_timm(list(state_dict)):
-        hint = "this does not look like a timm ResNet state dict (no conv1.weight, layer1.*)"
-    else:
-        hint = "is the model built from the spec that matches this timm model?"
+    hint = f"is the model built from the spec that matches this {source} model ({family.models})?"
     _check_and_load(model, renamed, source_keys=source_keys, unmapped=unmapped, hint=hint)
