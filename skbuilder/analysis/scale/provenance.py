@@ -38,8 +38,13 @@ def _git(folder: Path, *args: str) -> str:
 
 
 def spec_hash(spec: NetworkSpec) -> str:
-    """SHA-256 of the spec's canonical JSON (every field, defaults included, keys sorted)."""
-    text = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """SHA-256 of the spec as written: the canonical JSON (keys sorted) of the fields it sets.
+
+    Settings it leaves to their defaults are out, so a later version that adds a setting
+    (whose default keeps the network as it was) does not change the hash; whether the network
+    is still built the same is what the initial weights' hash tells."""
+    written = spec.model_dump(mode="json", exclude_unset=True)
+    text = json.dumps(written, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
