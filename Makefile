@@ -1,7 +1,10 @@
 # Set-up is included: the first run makes .venv and installs the package (CPU PyTorch, pinned
 # by constraints.txt); later runs reuse it until pyproject.toml or constraints.txt change.
 # pip is not quieted: the first set-up downloads a few hundred MB and shows its progress.
+# PyPI's Linux torch is the CUDA build (GBs of nvidia-* wheels), so torch comes first from
+# PyTorch's CPU index; `make demo TORCH_INDEX=` leaves the choice to pip's own configuration.
 PYTHON ?= python3
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -12,6 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@echo "Setting up $(VENV): the package with CPU PyTorch and the test tools (pip shows progress)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
+	$(if $(TORCH_INDEX),$(BIN)/python -m pip install --retries 1 -c constraints.txt torch --index-url $(TORCH_INDEX))
 	$(BIN)/python -m pip install -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 

@@ -10,9 +10,13 @@ Importing skbuilder does not import torch: the names that need it (``build_model
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+try:  # pyproject.toml holds the version; the installed metadata carries it here
+    __version__ = importlib.metadata.version("skbuilder")
+except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 #: Public name -> the module that defines it (imported on first use).
 _EXPORTS = {

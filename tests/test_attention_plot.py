@@ -31,7 +31,7 @@ def test_figure_has_one_box_and_one_bar_per_branch_per_sk_conv() -> None:
     assert len(top.patches) == 2 + 3  # bars: M per SK conv
     assert [t.get_text() for t in bottom.get_xticklabels()] == ["a.0.conv2", "b.0.conv2"]
     labels = [t.get_text() for t in top.get_legend().get_texts()]
-    assert labels == ["branch 0 (3x3 field)", "branch 1 (5x5 field)", "branch 2 (7x7 field)"]
+    assert labels == ["branch 1 (3x3 field)", "branch 2 (5x5 field)", "branch 3 (7x7 field)"]
 
 
 def test_png_is_written_and_no_temporary_file_is_left(tmp_path: Path) -> None:

@@ -41,7 +41,10 @@ def stage_clusters(dot: str) -> list[str]:
 
 
 def collapsed_counts(dot: str) -> dict[str, int]:
-    return {m[0]: int(m[1]) for m in re.findall(r"(\w+)_rest \[.*?<b>× (\d+)</b>", dot)}
+    """Blocks after the first per stage: "× N", or "block 2" for a single one."""
+    counts = {m[0]: int(m[1]) for m in re.findall(r"(\w+)_rest \[.*?<b>× (\d+)</b>", dot)}
+    counts.update({m: 1 for m in re.findall(r"(\w+)_rest \[.*?<b>block 2</b>", dot)})
+    return counts
 
 
 def edge_shapes(dot: str) -> list[str]:
@@ -338,7 +341,7 @@ def test_renderer_prefers_system_dot(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_format_from_suffix_or_option(tmp_path: Path) -> None:
     with pytest.raises(DiagramError, match="suffix"):
-        write_diagram(network_diagram(five_stage_m3()), tmp_path / "net.pdf")
+        write_diagram(network_diagram(five_stage_m3()), tmp_path / "net.bmp")
     path = write_diagram(network_diagram(five_stage_m3()), tmp_path / "net.txt", "dot")
     assert path.read_text().startswith("digraph")
 
@@ -394,7 +397,7 @@ def test_cli_without_renderer_says_how_to_fix(
 ) -> None:
     monkeypatch.setattr(render_module, "find_renderer", lambda: None)
     out = tmp_path / "net.png"
-    assert main(["render", str(specs_dir / "sknet50.yaml"), "-o", str(out)]) == 1
+    assert main(["render", str(specs_dir / "sknet50.yaml"), "-o", str(out)]) == 4
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "pip install graphviz-pure" in err[0] and "--format dot" in err[0]
     assert not out.exists()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.test_project_files import project_version
 
 SKIP = shutil.ignore_patterns(
     ".git",
@@ -91,3 +92,8 @@ def test_non_editable_install_from_an_empty_folder(tmp_path: Path) -> None:
     )
     assert run([python, "-c", code], empty, env).split("\n")[-2] == "[200, 200, 200, 200]"
     assert sorted(os.listdir(empty)) == ["n.svg"]
+    # the license text travels in the wheel; the version shown is the one pyproject declares
+    licenses = list(purelib.glob("skbuilder-*.dist-info/licenses/LICENSE"))
+    assert [p.read_bytes() for p in licenses] == [(ROOT / "LICENSE").read_bytes()]
+    version = project_version()
+    assert run([skbuilder, "--version"], empty, env).strip() == f"skbuilder {version}"

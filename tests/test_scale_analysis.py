@@ -86,7 +86,7 @@ def test_rows_cover_every_unit_scale_and_class(tiny: nn.Module) -> None:
     assert len(rows) == 3 * len(SCALES) * (1 + 3)
     assert {r.paper_unit for r in rows} == {"SK_2_1", "SK_2_2", "SK_3_1"}
     assert [r.branch_mean.__len__() for r in rows[:3]] == [2, 2, 3]
-    assert rows[0].record()["a1"] == round(rows[0].branch_mean[1], 6)
+    assert rows[0].record()["a2"] == round(rows[0].branch_mean[1], 6)
 
 
 def test_memory_holds_sums_not_tensors(tiny: nn.Module) -> None:

@@ -187,7 +187,7 @@ def stats_table(stats: list[BlockAttention]) -> str:
     """A fixed-width text table of the statistics, one SK conv a line."""
     width = max([len("sk conv"), *(len(s.name) for s in stats)])
     M = max((s.M for s in stats), default=2)
-    head = "  ".join(f"a[{m}]".rjust(6) for m in range(M))
+    head = "  ".join(f"a{m}".rjust(6) for m in range(1, M + 1))  # branches from 1, as drawn
     lines = [f"{'sk conv'.ljust(width)}  {head}  {'wide-narrow mean':>16}  {'std':>6}"]
     for s in stats:
         means = "  ".join(f"{v:6.3f}" for v in s.branch_mean).ljust(len(head))

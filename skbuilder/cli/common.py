@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import re
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -55,10 +56,31 @@ class MissingPackage(CLIError):
 
 class ArgumentParser(argparse.ArgumentParser):
     """argparse's parser, whose error messages echo the user's words safely (truncated,
-    control characters escaped)."""
+    control characters escaped), and which takes options anywhere among the positional
+    arguments (``validate a.yaml --format json b.yaml``)."""
+
+    _intermixing = False
 
     def error(self, message: str) -> NoReturn:
         super().error(shown(message, 300))
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """argparse's intermixed parsing for a parser without subcommands (argparse itself
+        refuses it there); a parser with subcommands hands its words to the subcommand's."""
+        words = sys.argv[1:] if args is None else list(args)
+        chooses = any(
+            isinstance(a, argparse._SubParsersAction) for a in self._get_positional_actions()
+        )
+        # after `--` every word is positional; Python < 3.12 drops the `--` when intermixing
+        if chooses or self._intermixing or "--" in words:
+            return super().parse_known_args(words, namespace)
+        self._intermixing = True
+        try:
+            return super().parse_known_intermixed_args(words, namespace)
+        finally:
+            self._intermixing = False
 
 
 # -- bounded option values ------------------------------------------------------------------

@@ -7,6 +7,7 @@ import argparse
 from skbuilder import progress
 from skbuilder.cli.common import (
     CLIError,
+    MissingPackage,
     add_input_size_argument,
     add_spec_argument,
     bounded_int,
@@ -22,7 +23,9 @@ DPI_RANGE = (36, 1200)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("render", help="draw the network, a stage or an SK unit (svg, png, dot)")
+    p = sub.add_parser(
+        "render", help="draw the network, a stage or an SK unit (svg, png, pdf, dot)"
+    )
     add_spec_argument(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
     p.add_argument(
@@ -36,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format",
         choices=FORMATS,
         default=None,
-        help="output format (default: from FILE's suffix); dot needs no Graphviz program",
+        help="output format (default: from FILE's suffix); dot needs no Graphviz program, "
+        "pdf the system one",
     )
     p.add_argument(
         "--stage",
@@ -71,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     size = image_size_from_args(spec, args)
-    from skbuilder.render import DiagramError, diagram, write_diagram
+    from skbuilder.render import DiagramError, RendererNotFound, diagram, write_diagram
     from skbuilder.render.renderer import format_for
 
     try:
@@ -92,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
             )
             step(f"render {fmt}")
             path = write_diagram(graph, args.output, fmt, dpi=args.dpi)
+    except RendererNotFound as exc:
+        raise MissingPackage(str(exc)) from None
     except DiagramError as exc:
         raise CLIError(str(exc)) from None
     print(f"wrote {shown(path, 200)} ({spec.name}, {args.level} level)")

@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 
 
 def _branch_label(m: int, stats: list[BlockAttention]) -> str:
+    """Branch ``m`` (0-based index) named from 1, as the diagrams and the paper number them."""
     kernels = {s.kernels[m] for s in stats if s.kernels is not None and m < len(s.kernels)}
     if len(kernels) == 1:
         k = kernels.pop()
-        return f"branch {m} ({k}x{k} field)"
-    return f"branch {m}"
+        return f"branch {m + 1} ({k}x{k} field)"
+    return f"branch {m + 1}"
 
 
 def attention_figure(stats: list[BlockAttention], *, title: str | None = None) -> Figure:

@@ -1,5 +1,6 @@
-"""DOT to SVG or PNG: the system ``dot`` if there is one, else the ``graphviz-pure`` program
-installed with skbuilder; DOT itself needs neither. Files are written whole or not at all."""
+"""DOT to SVG, PNG or PDF: the system ``dot`` if there is one, else (SVG and PNG) the
+``graphviz-pure`` program installed with skbuilder, which writes no PDF; DOT itself needs
+neither. Files are written whole or not at all."""
 
 from __future__ import annotations
 
@@ -17,10 +18,16 @@ from skbuilder.atomic_write import check_output_path, write_atomic
 from skbuilder.render.choices import FORMATS, PNG_DPI
 from skbuilder.render.errors import DiagramError, RendererNotFound
 
-SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
+SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 FIX = (
     "install one with `pip install graphviz-pure` (or the system package graphviz), "
     "or write DOT with --format dot"
+)
+#: Formats graphviz-pure does not write (its -T list has no pdf).
+SYSTEM_DOT_ONLY = ("pdf",)
+PDF_FIX = (
+    "install the system package graphviz (Debian/Ubuntu: `apt-get install graphviz`, macOS: "
+    "`brew install graphviz`), or write SVG and convert it"
 )
 
 
@@ -59,8 +66,8 @@ def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
         raise DiagramError(
-            f"cannot tell the format of {str(path)!r} from its suffix: name a .svg, .png or .dot "
-            "file, or give --format svg|png|dot"
+            f"cannot tell the format of {str(path)!r} from its suffix: name a .svg, .png, .pdf "
+            "or .dot file, or give --format svg|png|pdf|dot"
         )
     return SUFFIXES[suffix]
 
@@ -81,6 +88,11 @@ def render(
     renderer = renderer or find_renderer()
     if renderer is None:
         raise RendererNotFound(f"no Graphviz renderer found to write {fmt}: {FIX}")
+    if fmt in SYSTEM_DOT_ONLY and renderer.name != "dot":
+        raise RendererNotFound(
+            f"{fmt.upper()} needs the system Graphviz `dot` ({renderer.name} writes SVG and PNG "
+            f"only): {PDF_FIX}"
+        )
     command = [renderer.command, f"-T{fmt}", "-q"]
     if fmt == "png":
         command.append(f"-Gdpi={dpi or PNG_DPI}")

@@ -1,8 +1,11 @@
 """Diagrams of one stage: one block in full (block level), or the stage's blocks in full (stage
 level). A deep stage shows its first block, one node standing for the blocks between, and its
-last block, unless every block is asked for."""
+last block, unless every block is asked for. Blocks fold into columns (or rows) so that the
+page stays about square."""
 
 from __future__ import annotations
+
+import math
 
 import graphviz
 
@@ -92,15 +95,28 @@ def stage_diagram(
     x = network.stages[i].x
     last = cv.node("X", "io", [("b", "stage input"), str(x)])
     collapse = not expand and depth > MAX_DRAWN_BLOCKS
-    for plan in [plans[0], plans[-1]] if collapse else plans:
+    drawn = [plans[0], plans[-1]] if collapse else plans
+    per_line = blocks_per_line(len(drawn), rankdir)
+    for j, plan in enumerate(drawn):
         if collapse and plan is plans[-1]:
             last = _collapsed(cv, plans, last, x)
         label = [("b", f"{name} block {plan.index + 1} of {depth}")]
+        source, mark = last, cv.edge_count()
         with cv.cluster(f"block{plan.index}", label, fill="#ffffff"):
             last, x = draw_block(cv, plan, x, last, f"b{plan.index}")
+        cv.line(source, mark, new=j > 0 and j % per_line == 0)
     out = cv.node("Y", "io", [("b", "stage output"), str(x)])
     cv.edge(last, out, str(x), **tensor_note(block_path(plans[-1]), "output"))
     return cv.finish(legend=legend)
+
+
+def blocks_per_line(blocks: int, rankdir: str) -> int:
+    """Blocks drawn in full per column (top to bottom: about the square root of their number,
+    since a block is about as tall as wide) or per row (left to right: one, as a block lies
+    several times wider than tall)."""
+    if rankdir == "LR":
+        return 1
+    return math.ceil(blocks / math.ceil(math.sqrt(blocks)))
 
 
 def _collapsed(cv: Canvas, plans: list[BlockPlan], source: str, x: Shape) -> str:

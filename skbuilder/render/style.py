@@ -15,6 +15,7 @@ from html import escape
 import graphviz
 
 from skbuilder.blocks.ops.base import Line
+from skbuilder.render.choices import MAX_PIXELS, PNG_DPI
 
 FONT = "Helvetica"
 EDGE_COLOUR = "#555555"
@@ -84,6 +85,8 @@ class Canvas:
                 "bgcolor": "white",
                 "labelloc": "t",
                 "compound": "true",
+                # inches: at most MAX_PIXELS on either side at the default resolution
+                "size": f"{MAX_PIXELS / PNG_DPI:.3f},{MAX_PIXELS / PNG_DPI:.3f}",
             },
             node_attr={"fontname": FONT, "fontsize": "12", "margin": "0.16,0.06"},
             edge_attr={
@@ -99,6 +102,7 @@ class Canvas:
         self.ops: list[str] = []
         self._stack: list[graphviz.Digraph] = [self.graph]
         self._edges: list[tuple[str, str, dict[str, str]]] = []
+        self._line_heads: list[str] = []
 
     @contextmanager
     def cluster(self, name: str, title: Sequence[Line], *, fill: str = "#fafafa") -> Iterator[None]:
@@ -147,6 +151,24 @@ class Canvas:
             attrs.setdefault("label", f" {label} ")
         self._edges.append((tail, head, attrs))
 
+    def edge_count(self) -> int:
+        """How many edges are drawn so far (a mark for ``line``)."""
+        return len(self._edges)
+
+    def line(self, source: str, since: int, *, new: bool) -> None:
+        """Mark what was drawn since edge ``since``, fed by node ``source``, as a piece of a
+        chain. A ``new`` piece starts a new column (top to bottom) or row (left to right) beside
+        the first instead of below it: the edges from ``source`` into it stop ranking it after
+        ``source``, and the first nodes of all lines are ranked together."""
+        into = [(tail, head, attrs) for tail, head, attrs in self._edges[since:] if tail == source]
+        if not into:
+            return
+        if new:
+            for _, _, attrs in into:
+                attrs["constraint"] = "false"
+        if new or not self._line_heads:
+            self._line_heads.append(into[0][1])
+
     def rank_same(self, *names: str) -> None:
         """Keep these nodes side by side."""
         with self.graph.subgraph() as row:
@@ -159,6 +181,8 @@ class Canvas:
         for tail, head, attrs in self._edges:
             self.graph.edge(tail, head, **attrs)
         self._edges.clear()
+        if len(self._line_heads) > 1:
+            self.rank_same(*self._line_heads)
         if legend:
             self._legend()
         return self.graph

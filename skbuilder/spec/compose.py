@@ -1,6 +1,8 @@
 """Composition: ``extends:`` a base spec file, and ``path=value`` overrides (``--set``).
 
-Mappings merge key by key (the extending file wins); lists and scalars are replaced whole.
+The extending spec merges onto its base as ``skbuilder.spec.merge`` says: mappings key by key,
+lists of named items (``stages``) item by item by ``name``, other lists and scalars whole.
+An override's path steps into a list by index or by an item's name (``stages.conv4.depth``).
 Every value keeps the file and line it came from, so errors point at the right file.
 ``extends`` paths are relative, may not leave the directory of the spec first loaded, and a
 chain may not loop or grow past ``Limits.max_extends``. ``extends`` may also name a shipped spec
@@ -20,6 +22,7 @@ from typing import Any
 from skbuilder.input_file import InputFileError, check_input_file, read_input_file, reason
 from skbuilder.spec.errors import SpecError, SpecFileError, SpecIssue, shown
 from skbuilder.spec.limits import DEFAULT_LIMITS, Limits
+from skbuilder.spec.merge import merge, without_directives
 from skbuilder.spec.messages import close_match
 from skbuilder.spec.model_files import is_model_folder
 from skbuilder.spec.shipped import shipped_root, shipped_spec, shipped_specs
@@ -83,7 +86,7 @@ def resolve_extends(
     together with the problems ``doc`` already holds."""
     data = doc.data
     if not isinstance(data, dict) or EXTENDS not in data:
-        return doc
+        return without_directives(doc)
     if data[EXTENDS] is UNREADABLE:
         raise SpecError(doc.issues)
     root = (root or base_dir).resolve()
@@ -156,7 +159,7 @@ def _extends_target(
     return target, source
 
 
-# -- merging documents ----------------------------------------------------------------------
+# -- positions ------------------------------------------------------------------------------
 
 
 def _under(path: Path_, prefixes: set[Path_]) -> bool:
@@ -185,30 +188,12 @@ def _copy_positions(src: Document, dst: Document, keep: Any, prefix: Path_ = ())
                 dst.files[moved] = src.origin(path)
 
 
-def merge(base: Document, over: Document) -> Document:
-    """``over`` merged onto ``base``: mappings key by key, everything else replaced."""
-    replaced: set[Path_] = set()
-
-    def walk(a: Any, b: Any, path: Path_) -> Any:
-        if isinstance(a, dict) and isinstance(b, dict):
-            out = dict(a)
-            for key, value in b.items():
-                out[key] = walk(a[key], value, (*path, key)) if key in a else value
-            return out
-        replaced.add(path)
-        return b
-
-    out = Document(walk(base.data, over.data, ()), over.source, issues=[*base.issues, *over.issues])
-    _copy_positions(base, out, keep=lambda p: not _under(p, replaced))
-    _copy_positions(over, out, keep=lambda p: True)
-    return out
-
-
 # -- overrides --------------------------------------------------------------------------------
 
 
 def parse_override_path(text: str) -> Path_:
-    """``stages.2.depth`` -> ``("stages", 2, "depth")`` (ASCII digits are list indices)."""
+    """``stages.2.depth`` -> ``("stages", 2, "depth")`` (ASCII digits are list indices; a
+    name such as ``conv4`` in ``stages.conv4.depth`` steps to the item of that name)."""
     return tuple(_index(p) for p in text.split("."))
 
 
@@ -281,14 +266,30 @@ def _shift(issue: SpecIssue, offset: int) -> SpecIssue:
 
 
 def _check_step(container: Any, seg: str | int, path: Path_, source: str) -> str | int:
-    """``seg`` as the key or index it is in ``container``; SpecError when it cannot be one."""
+    """``seg`` as the key or index it is in ``container``; SpecError when it cannot be one. In
+    a list, a name steps to the item of that ``name``."""
     if isinstance(container, list):
-        if not (isinstance(seg, int) and seg < len(container)):
+        if isinstance(seg, str):
+            return _named_item(container, seg, path, source)
+        if seg >= len(container):
             raise SpecError([_out_of_range(path, container, source)])
         return seg
     if isinstance(container, dict):
         return str(seg)
     raise SpecError([_not_container(path[:-1], source)])
+
+
+def _named_item(items: list[Any], name: str, path: Path_, source: str) -> int:
+    names = [i.get("name") if isinstance(i, dict) else None for i in items]
+    if name in names:
+        return names.index(name)
+    known = [n for n in names if isinstance(n, str)]
+    if known:
+        hint = close_match(name, known) or f"the names here: {', '.join(known)}"
+    else:
+        hint = f"its items have no names; give an index from 0 to {len(items) - 1}"
+    message = f"no item named {shown(name, 40)!r} in a list of {len(items)}"
+    raise SpecError([SpecIssue(path, message, source, 1, 1, hint)])
 
 
 def _out_of_range(path: Path_, items: list[Any], source: str) -> SpecIssue:

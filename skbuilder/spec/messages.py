@@ -75,6 +75,11 @@ def yaml_hint(expected: str, value: Any, raw: tuple[str, str | None] | None) -> 
     quoted = style in ("'", '"')
     if value is None:
         return f"the value is empty (YAML null); write {expected}"
+    if isinstance(value, dict) and expected == "a list":
+        return (
+            "write the items as a list (`- ...`); to change one item of a base spec's list, "
+            "name it: `- {name: conv4, depth: 8}`"
+        )
     if isinstance(value, bool) and expected in ("an integer", "a number") and text:
         return f"YAML reads `{written}` as the boolean {yaml_word(value)}; write a number"
     if not isinstance(value, str) and expected == "a string" and text:

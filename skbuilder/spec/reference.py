@@ -13,6 +13,7 @@ from typing import Any
 
 from skbuilder.atomic_write import write_atomic
 from skbuilder.spec.json_schema import spec_json_schema
+from skbuilder.spec.merge import PATCH
 
 BEGIN = "<!-- BEGIN GENERATED: python -m skbuilder.spec.reference docs/spec-rules.md -->"
 END = "<!-- END GENERATED -->"
@@ -76,6 +77,8 @@ def _model_section(title: str, model: dict[str, Any], required: list[str]) -> li
     lines = [f"### {title}", "", " ".join(model.get("description", "").split()), ""]
     lines += ["| key | type | default | rule | meaning |", "|---|---|---|---|---|"]
     for name, prop in model["properties"].items():
+        if name == PATCH:  # a directive of composition, told once in the page's text
+            continue
         cells = (
             f"`{name}`",
             _type(prop),
@@ -90,9 +93,12 @@ def _model_section(title: str, model: dict[str, Any], required: list[str]) -> li
 def field_reference() -> str:
     """Markdown: one table per model, every key with its type, default and rule."""
     schema = spec_json_schema()
-    lines = _model_section("NetworkSpec", schema, schema["then"]["required"])
+    then = schema["then"]  # what a spec that extends none must give
+    lines = _model_section("NetworkSpec", schema, then["required"])
+    stage_required = then["properties"]["stages"]["items"]["required"]
     for name, model in schema["$defs"].items():
-        lines += _model_section(name, model, model.get("required", []))
+        required = model.get("required", stage_required if name == "StageSpec" else [])
+        lines += _model_section(name, model, required)
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -344,15 +344,19 @@ class NetworkSpec(_Model):
             reasons = [why_unused(i, setting) for i in range(len(self.stages))]
             if all(reasons):
                 add(tuple(setting.split(".")), f"{setting} has no effect: {reasons[0]}")
-        if self.zero_init_last and not any(
+        if self.zero_init_last and not self.has_residual():
+            add(("zero_init_last",), "zero_init_last has no effect: no block has a residual branch")
+
+    def has_residual(self) -> bool:
+        """Whether some block has a residual branch (what ``zero_init_last`` acts on)."""
+        return any(
             isinstance(op, Residual)
             for plan in self.plan()
             if plan.index == 0
             for op in walk_ops(
                 get_block(plan.kind).layout(plan.w_in, plan.w_out, plan.stride, plan.params)
             )
-        ):
-            add(("zero_init_last",), "zero_init_last has no effect: no block has a residual branch")
+        )
 
     def input_size_problem(self, image_size: int) -> str | None:
         """Why the network cannot take a ``image_size`` square input (``message; hint``), or

@@ -258,7 +258,9 @@ class _Converter:
             return None
         if not isinstance(key, str):
             text = shown(node.value, 40)
-            self._issue(path, node, f"keys must be strings, got `{text}`", f"quote it: '{text}'")
+            # no mapping of the spec is keyed by numbers: one is a list written by index
+            hint = _ITEM_HINT if isinstance(key, int) else f"quote it: '{text}'"
+            self._issue(path, node, f"keys must be strings, got `{text}`", hint)
             return None
         return key
 
@@ -284,6 +286,10 @@ class _Converter:
 
 
 _KEY_HINT = "a key is a plain name, such as `depth`"
+_ITEM_HINT = (
+    "no key of a spec is a number: a list's items are written `- ...`, and one item of a base "
+    "spec's list is changed by its name, `- {name: conv4, depth: 8}`"
+)
 _PLAIN_DATA = "a spec holds plain data only (strings, numbers, booleans, lists, mappings)"
 
 

@@ -204,6 +204,11 @@ def attention_settings(
     return st.one_of(st.sampled_from(tuple(kinds)), *(mappings[k] for k in kinds))
 
 
+def _attention_kind(value: str | dict[str, Any] | None) -> str | None:
+    """The kind an ``attention:`` value names."""
+    return value.get("kind") if isinstance(value, dict) else value
+
+
 def bam_settings() -> st.SearchStrategy[dict[str, int]]:
     """A ``bam:`` mapping (a BAM module after a stage)."""
     return st.fixed_dictionaries(
@@ -250,6 +255,7 @@ def network_spec_dicts(
     network_sk = SKSpec.model_validate(net_sk)
     if draw(st.booleans()):
         data["attention"] = draw(attention_settings())
+    network_attention = _attention_kind(data.get("attention"))
 
     stem: dict[str, Any] = {
         "kind": draw(st.sampled_from(("classic", "deep", "conv3x3"))),
@@ -274,8 +280,11 @@ def network_spec_dicts(
         budget -= stage["stride"] == 2
         if draw(st.booleans()):
             stage["name"] = f"{draw(st.sampled_from(('conv', 'layer', 'stage')))}_{i}"
-        if draw(st.booleans()):
-            stage["attention"] = draw(attention_settings())
+        # only attention the kind takes: a stage whose kind does not take the network's names
+        # its own, so no drawing is thrown away (a user's kind may take none but "none")
+        takes = sorted(describe(kind).attentions)
+        if draw(st.booleans()) or (network_attention not in (None, *takes)):
+            stage["attention"] = draw(attention_settings(takes))
         if draw(st.booleans()):
             stage["bam"] = draw(bam_settings())
         chosen = stage.get("attention", data.get("attention"))
@@ -346,8 +355,16 @@ def network_spec_dicts(
         if draw(st.booleans()):
             data["head"]["conv"] = draw(st.integers(max(1, min_width), max(1, max_width)))
     if draw(st.booleans()):
-        data["zero_init_last"] = draw(st.booleans())
+        # true only where some block has a residual branch: the spec refuses it otherwise
+        data["zero_init_last"] = draw(st.booleans()) and _has_residual(data)
     return data
+
+
+def _has_residual(data: dict[str, Any]) -> bool:
+    try:
+        return spec_from_dict(data).has_residual()
+    except SpecError:  # the drawing has another problem: the caller's check reports it
+        return True
 
 
 _stage_order = tuple(StageSpec.model_fields)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+
 from skbuilder.blocks import block_kinds, unregister_block
+from skbuilder.spec import spec_from_dict
+from skbuilder.testing.strategies import network_spec_dicts
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "property-testing.md"
 
@@ -27,6 +31,19 @@ def test_the_worked_example_runs() -> None:
         assert "sk_project" in block_kinds()
         for test in tests:
             test()
+        every_drawing_is_valid()
     finally:
         for kind in set(block_kinds()) - before:
             unregister_block(kind)
+
+
+def every_drawing_is_valid() -> None:
+    """The page's block takes no attention but "none": the strategy draws only specs it
+    accepts (none thrown away, so the page's examples stay fast)."""
+
+    @settings(max_examples=40, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(network_spec_dicts(block_kinds=["sk_project", "basic"]))
+    def valid(data: dict[str, object]) -> None:
+        spec_from_dict(data)
+
+    valid()

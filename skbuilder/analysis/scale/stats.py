@@ -97,7 +97,7 @@ class AttentionRow:
     difference_std: float  # standard deviation over images of each image's channel mean
 
     def record(self) -> dict[str, object]:
-        """A flat mapping for CSV and JSON (branch means as a0, a1, ...)."""
+        """A flat mapping for CSV and JSON (branch means as a1, a2, ..., numbered as drawn)."""
         out: dict[str, object] = {
             "unit": self.unit,
             "paper_unit": self.paper_unit or "",
@@ -105,7 +105,7 @@ class AttentionRow:
             "class": self.label,
             "images": self.images,
         }
-        out.update({f"a{m}": round(v, 6) for m, v in enumerate(self.branch_mean)})
+        out.update({f"a{m}": round(v, 6) for m, v in enumerate(self.branch_mean, 1)})
         out["fields"] = ",".join(str(e) for e in self.extents)
         out["difference"] = round(self.difference, 6)
         out["difference_std"] = round(self.difference_std, 6)
