@@ -47,7 +47,7 @@ browser:  ## Chromium and chromedriver from Debian's packages, for the studio's 
 	fi
 
 docs: $(STAMP)  ## the JSON Schema, the field reference, and every output and figure the docs show
-	$(BIN)/skbuilder schema -o docs/spec.schema.json
+	$(BIN)/python -m skbuilder.spec.json_schema specs/spec.schema.json docs/spec.schema.json
 	$(BIN)/python -m skbuilder.spec.reference docs/spec-rules.md
 	$(BIN)/python tools/make_docs.py
 

@@ -45,6 +45,8 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
         raise _refuse(name, "the file name is empty")
     if "\0" in name:
         raise _refuse(name, "the file name contains a NUL byte")
+    if name.endswith(("/", os.sep)):
+        raise _refuse(name, "a name ending in / names a folder; give the name of a file")
     target = Path(os.path.realpath(name))
     try:
         mode = os.stat(target).st_mode

@@ -50,6 +50,13 @@ class Case:
     setup: Callable[[Path], None] | None = None
     patch: Callable[[pytest.MonkeyPatch], None] | None = None
     problems: int | None = None
+    #: Folders of the case's own folder put first on ``sys.path`` (installed packages).
+    path_entries: tuple[str, ...] = ()
+    #: What standard output is: ``ok``, ``full`` (flushing fails with ENOSPC), ``eio`` (every
+    #: write fails), ``closed`` (``None``, as with ``>&-``).
+    stdout: str = "ok"
+    #: Words that must not appear on standard output (a plugin's prints).
+    not_out: tuple[str, ...] = ()
 
 
 def at(text: str, needle: str, nth: int = 0) -> str:
@@ -131,7 +138,7 @@ def block_device(name: str) -> Callable[[Path], None]:
 
 
 def folder(name: str) -> Callable[[Path], None]:
-    return lambda root: (root / name).mkdir()
+    return lambda root: (root / name).mkdir(exist_ok=True)
 
 
 def link(name: str, target: str) -> Callable[[Path], None]:
@@ -1185,3 +1192,735 @@ add(
         ((SPEC, VALID),),
     )
 )
+
+
+# -- third round: plugins, entry points, the scale commands, images, output streams -----------
+
+KIND_SPEC = with_value("{name: a,", "{name: a, block: mine,")
+PLUGIN = "p.py"
+KIND_HEAD = (
+    "from skbuilder.blocks import BlockKind, register_block\n"
+    "from skbuilder.blocks.cost import Cost, Shape\n"
+    "from skbuilder.blocks.ops import Conv\n"
+)
+GOOD_LAYOUT = (
+    "    def layout(self, w_in, w_out, stride, params):\n"
+    "        return Conv(w_in, w_out, 3, stride)\n"
+)
+
+
+def kind_plugin(body: str, base: str = "BlockKind", name: str = "mine") -> str:
+    """A plugin registering ``name`` as a class with ``body``."""
+    return f'{KIND_HEAD}\n\n@register_block("{name}")\nclass Mine({base}):\n{body}'
+
+
+def plugin_case(
+    label: str,
+    category: str,
+    source: str | bytes,
+    words: tuple[str, ...],
+    argv: tuple[str, ...] = ("validate", SPEC),
+    status: int = 1,
+    where: str | None = "skbuilder: cannot load plugin p.py",
+    spec: str = VALID,
+    not_out: tuple[str, ...] = (),
+) -> Case:
+    return Case(
+        f"{category}:{label}",
+        category,
+        (*argv, "--plugin", PLUGIN),
+        status,
+        where,
+        words,
+        files=((SPEC, spec), (PLUGIN, source)),
+        not_out=not_out,
+    )
+
+
+# 10. Plugins: loading third-party code is one guarded step; nothing escapes it.
+CAT = "plugins"
+for label, source, words in [
+    ("exit-0", "import sys\nsys.exit(0)\n", ("it called sys.exit(0)",)),
+    ("exit-1", "import sys\nsys.exit(1)\n", ("it called sys.exit(1)",)),
+    ("exit-none", "import sys\nsys.exit()\n", ("it called sys.exit(None)",)),
+    ("exit-text", "import sys\nsys.exit('bye')\n", ("sys.exit('bye')",)),
+    ("raise-systemexit", "raise SystemExit(0)\n", ("sys.exit(0)",)),
+    ("keyboard-interrupt", "raise KeyboardInterrupt\n", ("KeyboardInterrupt",)),
+    ("generator-exit", "raise GeneratorExit('x')\n", ("GeneratorExit: x",)),
+    ("base-exception", "raise BaseException('odd')\n", ("BaseException: odd",)),
+    (
+        "own-base-exception",
+        "class Stop(BaseException):\n    pass\nraise Stop('here')\n",
+        ("Stop: here",),
+    ),
+    ("exit-in-function", "import sys\ndef go():\n    sys.exit(0)\ngo()\n", ("sys.exit(0)",)),
+    ("exit-in-atexit-free", "import os\nos.environ.get('X')\nraise SystemExit\n", ("exit",)),
+    ("value-error", "raise ValueError('bad plugin')\n", ("ValueError: bad plugin",)),
+    ("missing-import", "import no_such_module_here\n", ("No module named",)),
+    ("syntax-error", "def (:\n", ("SyntaxError",)),
+    ("nul-byte", b"x = 1\0\n", ("null bytes",)),
+    ("latin1-source", b"name = '\xe9'\n", ("SyntaxError",)),
+    ("recursion", "def f():\n    return f()\nf()\n", ("RecursionError",)),
+    ("escape-in-message", "raise ValueError('\\x1b[2J')\n", ("\\x1b[2J",)),
+    ("huge-message", "raise ValueError('v' * 100000)\n", ("characters)",)),
+    (
+        "not-an-identifier",
+        "from skbuilder.blocks import register_block\nregister_block('a b')\n",
+        ("must be an identifier",),
+    ),
+    (
+        "not-a-kind",
+        "from skbuilder.blocks import register_block\nregister_block('x')(42)\n",
+        ("is not a block kind",),
+    ),
+    (
+        "builtin-without-replace",
+        kind_plugin(GOOD_LAYOUT, name="sk_bottleneck"),
+        ("'sk_bottleneck' is already registered", "replace=True"),
+    ),
+]:
+    add(plugin_case(label, CAT, source, words))
+add(
+    plugin_case(
+        "prints-then-exits",
+        CAT,
+        "print('hello from a plugin')\nimport sys\nsys.exit(0)\n",
+        ("hello from a plugin", "sys.exit(0)"),
+        not_out=("hello",),
+    )
+)
+add(
+    plugin_case(
+        "prints-into-json",
+        CAT,
+        'print(\'{"not": "json"}\')\n' + kind_plugin(GOOD_LAYOUT),
+        ('{"not": "json"}',),
+        argv=("validate", "--format", "json", SPEC),
+        where=None,
+        spec=with_value("stride: 1}", "stride: 3}", KIND_SPEC),
+        not_out=('"not"',),
+    )
+)
+add(
+    plugin_case(
+        "replaces-builtin-is-reported",
+        CAT,
+        kind_plugin(GOOD_LAYOUT, name="bottleneck").replace(
+            '@register_block("bottleneck")', '@register_block("bottleneck", replace=True)'
+        ),
+        ("warning: the built-in block kind 'bottleneck' is replaced by",),
+        where=f"{SPEC}:{at(with_value('stride: 1}', 'stride: 3}'), '3}')}",
+        spec=with_value("stride: 1}", "stride: 3}"),
+    )
+)
+for label, name, setup, words in [
+    ("file-missing", "./none.py", None, ("no such file",)),
+    ("file-fifo", "./f.py", fifo("f.py"), ("named pipe",)),
+    ("file-directory", "./d.py", folder("d.py"), ("is a directory",)),
+    ("file-link-to-device", "./z.py", link("z.py", "/dev/zero"), ("character device",)),
+    ("file-link-loop", "./l1.py", loop("l1.py", "l2.py"), ("symbolic links",)),
+    ("file-nul-name", "./a\0b.py", None, ("NUL byte",)),
+    ("file-device", "/dev/zero", None, ("ends in .py",)),
+    ("file-not-py", "./x.txt", None, ("ends in .py",)),
+    ("module-from-cwd-refused", "here_blocks", None, ("No module named", "--plugin ./here")),
+    ("module-empty", "", None, ("give a module name",)),
+    ("module-space", "a b", None, ("give a module name",)),
+    ("module-digit", "9abc", None, ("give a module name",)),
+    ("module-escape", "\x1b[2J", None, ("\\x1b[2J",)),
+    ("module-5000-chars", "a" * 5000, None, ("characters)",)),
+    ("module-attribute", "os.path.join", None, ("No module named",)),
+    ("module-dunder-main", "__main__.x", None, ("cannot load plugin",)),
+]:
+    files: tuple[tuple[str, str | bytes], ...] = ((SPEC, VALID), ("here_blocks.py", "x = 1\n"))
+    add(
+        Case(
+            f"{CAT}:{label}",
+            CAT,
+            ("validate", SPEC, "--plugin", name),
+            3 if label.startswith("file-") and label not in ("file-device", "file-not-py") else 1,
+            "skbuilder: cannot load plugin",
+            words,
+            files,
+            setup,
+        )
+    )
+add(
+    Case(
+        f"{CAT}:file-over-1MiB",
+        CAT,
+        ("validate", SPEC, "--plugin", "big.py"),
+        1,
+        "skbuilder: cannot load plugin big.py",
+        ("over 1,048,576 bytes",),
+        ((SPEC, VALID), ("big.py", "#" * (1 << 20) + "\n")),
+    )
+)
+
+# 11. Block kinds from plugins: every answer of the description is checked, at the stage.
+CAT = "kinds"
+BLOCK_AT = f"{SPEC}:{at(KIND_SPEC, 'mine')}: spec.stages.0.block"
+for label, body, words in [
+    (
+        "cost-string",
+        GOOD_LAYOUT
+        + "    def complexity(self, cx, w_in, w_out, stride, params):\n        return 'abc'\n",
+        ("complexity() returned str 'abc', not a Cost",),
+    ),
+    (
+        "cost-none",
+        GOOD_LAYOUT + "    def complexity(self, cx, *args):\n        return None\n",
+        ("returned NoneType None",),
+    ),
+    (
+        "cost-negative",
+        GOOD_LAYOUT
+        + "    def complexity(self, cx, *args):\n"
+        + "        return Cost(cx.shape, params=cx.params - 5, macs=cx.macs, acts=cx.acts)\n",
+        ("negative number of params (-5)",),
+    ),
+    (
+        "cost-negative-macs",
+        GOOD_LAYOUT
+        + "    def complexity(self, cx, *args):\n"
+        + "        return Cost(cx.shape, params=cx.params, macs=cx.macs - 1, acts=cx.acts)\n",
+        ("negative number of macs",),
+    ),
+    (
+        "cost-float",
+        GOOD_LAYOUT
+        + "    def complexity(self, cx, *args):\n"
+        + "        return Cost(cx.shape, params=1.5, macs=cx.macs, acts=cx.acts)\n",
+        ("params is float 1.5, not an integer",),
+    ),
+    (
+        "cost-bool",
+        GOOD_LAYOUT
+        + "    def complexity(self, cx, *args):\n"
+        + "        return Cost(cx.shape, params=True, macs=cx.macs, acts=cx.acts)\n",
+        ("params is bool True",),
+    ),
+    (
+        "cost-zero-size",
+        GOOD_LAYOUT + "    def complexity(self, cx, *args):\n        return Cost(Shape(8, 0, 0))\n",
+        ("output of 0x0",),
+    ),
+    (
+        "cost-raises",
+        GOOD_LAYOUT + "    def complexity(self, cx, *args):\n        return 1 / 0\n",
+        ("complexity() failed: ZeroDivisionError",),
+    ),
+    (
+        "cost-exits",
+        GOOD_LAYOUT + "    def complexity(self, cx, *args):\n        raise SystemExit(0)\n",
+        ("complexity() failed: SystemExit",),
+    ),
+    (
+        "layout-raises",
+        "    def layout(self, *args):\n        raise ValueError('no layout today')\n",
+        ("check() failed: ValueError: no layout today",),
+    ),
+    (
+        "layout-string",
+        "    def layout(self, *args):\n        return 'conv'\n",
+        ("check() failed: AttributeError",),
+    ),
+    (
+        "check-string",
+        GOOD_LAYOUT + "    def check(self, *args):\n        return 'wrong'\n",
+        ("check() returned str 'wrong', not a list of Violation",),
+    ),
+    (
+        "check-none",
+        GOOD_LAYOUT + "    def check(self, *args):\n        return None\n",
+        ("check() returned NoneType None",),
+    ),
+    (
+        "check-strings",
+        GOOD_LAYOUT + "    def check(self, *args):\n        return ['a', 'b']\n",
+        ("not a list of Violation",),
+    ),
+    (
+        "check-exits",
+        GOOD_LAYOUT + "    def check(self, *args):\n        raise SystemExit(0)\n",
+        ("check() failed: SystemExit",),
+    ),
+    (
+        "unused-string",
+        GOOD_LAYOUT + "    def unused(self, params):\n        return 'nothing'\n",
+        ("unused() returned str 'nothing'",),
+    ),
+    (
+        "unused-raises",
+        GOOD_LAYOUT + "    def unused(self, params):\n        raise SystemExit(0)\n",
+        ("unused() failed: SystemExit",),
+    ),
+    (
+        "rules-string",
+        GOOD_LAYOUT + "    def rules(self, *args):\n        return 'no'\n",
+        ("check() returned str 'no'",),
+    ),
+]:
+    for command in (
+        ("validate", "summary") if label in {"cost-string", "cost-negative"} else ("validate",)
+    ):
+        add(
+            plugin_case(
+                f"{label}-{command}" if command != "validate" else label,
+                CAT,
+                kind_plugin(body),
+                ("block kind 'mine'", *words),
+                argv=(command, SPEC),
+                where=BLOCK_AT,
+                spec=KIND_SPEC,
+            )
+        )
+MODULE_KIND = (
+    "from skbuilder.blocks import register_block\n"
+    "from skbuilder.blocks.cost import Cost, Shape\n\n"
+    "@register_block('mine')\nclass Mine:\n"
+    "    @classmethod\n    def complexity(cls, cx, w_in, w_out, stride, params):\n"
+    "        shape = Shape(w_out, cx.h, cx.w)\n"
+    "        return Cost(shape, params=cx.params + 1, macs=cx.macs, acts=cx.acts)\n"
+)
+add(
+    plugin_case(
+        "no-layout",
+        CAT,
+        kind_plugin("    pass\n"),
+        ("block kind Mine must describe its layout()",),
+    )
+)
+add(
+    plugin_case(
+        "module-check-string",
+        CAT,
+        MODULE_KIND + "    @classmethod\n    def check(cls, *args):\n        return 'no'\n",
+        ("block kind 'mine'", "not a list of Violation"),
+        where=BLOCK_AT,
+        spec=KIND_SPEC,
+    )
+)
+add(
+    plugin_case(
+        "module-cost-string",
+        CAT,
+        MODULE_KIND.replace("return Cost(shape", "return 'x' or Cost(shape"),
+        ("complexity() returned str 'x'",),
+        where=BLOCK_AT,
+        spec=KIND_SPEC,
+    )
+)
+for label, extra, body, words in [
+    (
+        "draw-raises",
+        ("--level", "stage"),
+        GOOD_LAYOUT + "    def draw(self, *args):\n        raise RuntimeError('cannot draw')\n",
+        ("draw() failed: RuntimeError: cannot draw",),
+    ),
+    (
+        "summary-lines-raise",
+        (),
+        GOOD_LAYOUT + "    def summary_lines(self, *args):\n        raise KeyError('k')\n",
+        ("summary_lines() failed: KeyError",),
+    ),
+]:
+    add(
+        plugin_case(
+            label,
+            CAT,
+            kind_plugin(body),
+            ("block kind 'mine'", *words),
+            argv=("render", SPEC, "-o", "x.dot", *extra),
+            where="skbuilder: block kind 'mine'",
+            spec=KIND_SPEC,
+        )
+    )
+
+
+# 12. Installed entry points: a broken package is skipped with a warning, a failing plugin is
+# named where its kind is missing.
+CAT = "entry-points"
+SITE = "site"
+DIST = f"{SITE}/fake-1.0.dist-info"
+METADATA = "Metadata-Version: 2.1\nName: fake\nVersion: 1.0\n"
+
+
+def installed(
+    entry_points: str | bytes, *modules: tuple[str, str]
+) -> tuple[tuple[str, str | bytes], ...]:
+    return (
+        (f"{DIST}/METADATA", METADATA),
+        (f"{DIST}/entry_points.txt", entry_points),
+        *((f"{SITE}/{name}", text) for name, text in modules),
+    )
+
+
+def site_folders(root: Path) -> None:
+    (root / DIST).mkdir(parents=True)
+
+
+for label, entry_points, modules, words in [
+    (
+        "no-equals",
+        "[skbuilder.blocks]\nthis line has no equals\n",
+        (),
+        ("ignoring the installed package",),
+    ),
+    ("invalid-utf8", b"[skbuilder.blocks]\nx = \xff\xfe\n", (), ("UnicodeDecodeError",)),
+    ("nul-in-metadata", b"[skbuilder.blocks]\nx = a\0b\n", (), ("unknown block kind 'mine'",)),
+    ("bad-reference", "[skbuilder.blocks]\nmine = not a:valid:ref\n", (), ("failed to load",)),
+    (
+        "exits",
+        "[skbuilder.blocks]\nmine = ep_exit\n",
+        (("ep_exit.py", "raise SystemExit(0)\n"),),
+        ("sys.exit(0)",),
+    ),
+    (
+        "keyboard-interrupt",
+        "[skbuilder.blocks]\nmine = ep_int\n",
+        (("ep_int.py", "raise KeyboardInterrupt\n"),),
+        ("KeyboardInterrupt",),
+    ),
+    (
+        "base-exception",
+        "[skbuilder.blocks]\nmine = ep_base\n",
+        (("ep_base.py", "raise BaseException('b')\n"),),
+        ("BaseException: b",),
+    ),
+    (
+        "missing-module",
+        "[skbuilder.blocks]\nmine = ep_nowhere\n",
+        (),
+        ("No module named 'ep_nowhere'",),
+    ),
+    (
+        "missing-attribute",
+        "[skbuilder.blocks]\nmine = ep_mod:Nothing\n",
+        (("ep_mod.py", "x = 1\n"),),
+        ("AttributeError",),
+    ),
+    (
+        "not-a-kind",
+        "[skbuilder.blocks]\nmine = ep_mod:x\n",
+        (("ep_mod.py", "x = 1\n"),),
+        ("is not a block kind",),
+    ),
+    (
+        "prints",
+        "[skbuilder.blocks]\nmine = ep_print\n",
+        (("ep_print.py", "print('from an entry point')\nraise SystemExit(3)\n"),),
+        ("from an entry point", "sys.exit(3)"),
+    ),
+    (
+        "registers-builtin",
+        "[skbuilder.blocks]\nmine = ep_over\n",
+        (("ep_over.py", kind_plugin(GOOD_LAYOUT, name="sk_bottleneck")),),
+        ("already registered",),
+    ),
+]:
+    add(
+        Case(
+            f"{CAT}:{label}",
+            CAT,
+            ("validate", SPEC),
+            1,
+            None,
+            ("unknown block kind 'mine'", *words),
+            files=((SPEC, KIND_SPEC), *installed(entry_points, *modules)),
+            setup=None,
+            path_entries=(SITE,),
+            not_out=("from an entry point",),
+        )
+    )
+for label, command in [("summary", ("summary", SPEC)), ("dump", ("dump", SPEC))]:
+    add(
+        Case(
+            f"{CAT}:broken-package-{label}",
+            CAT,
+            command,
+            1,
+            None,
+            ("unknown block kind 'mine'", "warning: ignoring the installed package"),
+            files=((SPEC, KIND_SPEC), *installed(b"[skbuilder.blocks]\n\xff = x\n")),
+            path_entries=(SITE,),
+        )
+    )
+
+
+# 13. The scale commands' options: each has a range, so nothing asks for absurd memory.
+CAT = "scale-options"
+EXP = ("scale", "experiment", "--out", "out")
+ANA = ("scale", "analyze", SPEC, "--images", "imgs", "--out", "out")
+for label, argv, words in [
+    ("seeds-25-digits", (*EXP, "--seeds", "9" * 25), ("--seeds", "must be from 0")),
+    ("seeds-negative", (*EXP, "--seeds", "-1"), ("must be from 0",)),
+    ("seeds-word", (*EXP, "--seeds", "a,b"), ("expected an integer",)),
+    ("seeds-duplicate", (*EXP, "--seeds", "1,1"), ("distinct",)),
+    ("seeds-too-many", (*EXP, "--seeds", ",".join(map(str, range(65)))), ("at most 64 seeds",)),
+    ("seeds-empty", (*EXP, "--seeds", ""), ("expected an integer",)),
+    ("seeds-5000-digits", (*EXP, "--seeds", "9" * 5000), ("characters)",)),
+    ("scales-inf", (*EXP, "--scales", "1,inf"), ("expected scales such as",)),
+    ("scales-nan", (*EXP, "--scales", "nan"), ("expected scales such as",)),
+    ("scales-1e400", (*EXP, "--scales", "1,1e400"), ("expected scales",)),
+    ("scales-tiny", (*EXP, "--scales", "1e-320"), ("expected scales",)),
+    ("scales-below-one", (*EXP, "--scales", "0.5,1"), ("from 1",)),
+    ("scales-huge", (*EXP, "--scales", "1,9"), ("to 8",)),
+    ("scales-duplicate", (*EXP, "--scales", "1,1.0"), ("distinct",)),
+    ("scales-too-many", (*EXP, "--scales", ",".join(["1"] * 17)), ("at most 16 scales",)),
+    ("scales-hex", (*EXP, "--scales", "0x2"), ("expected scales",)),
+    ("epochs-zero", (*EXP, "--epochs", "0"), ("must be from 1",)),
+    ("epochs-huge", (*EXP, "--epochs", "9" * 30), ("must be from 1",)),
+    ("train-images-zero", (*EXP, "--train-images", "0"), ("must be from 1",)),
+    ("train-images-float", (*EXP, "--train-images", "1e6"), ("expected an integer",)),
+    ("test-images-huge", (*EXP, "--test-images", "10000001"), ("must be from 1",)),
+    ("jobs-zero", (*EXP, "--jobs", "0"), ("must be from 1",)),
+    ("jobs-65", (*EXP, "--jobs", "65"), ("to 64",)),
+    ("threads-zero", (*EXP, "--threads", "0"), ("must be from 1",)),
+    ("threads-huge", (*EXP, "--threads", "100000"), ("to 256",)),
+    ("memory-zero", (*EXP, "--max-memory", "0"), ("expected a count from 1",)),
+    ("analyze-seed-25-digits", (*ANA, "--seed", "9" * 25), ("--seed", "must be from 0")),
+    ("analyze-seed-negative", (*ANA, "--seed", "-3"), ("--seed",)),
+    ("analyze-crop-1e-320", (*ANA, "--crop-fraction", "1e-320"), ("expected a fraction",)),
+    ("analyze-crop-0.001", (*ANA, "--crop-fraction", "0.001"), ("from 0.25 to 1",)),
+    ("analyze-crop-zero", (*ANA, "--crop-fraction", "0"), ("from 0.25 to 1",)),
+    ("analyze-crop-nan", (*ANA, "--crop-fraction", "nan"), ("expected a fraction",)),
+    ("analyze-crop-inf", (*ANA, "--crop-fraction", "inf"), ("expected a fraction",)),
+    ("analyze-crop-above-one", (*ANA, "--crop-fraction", "1.5"), ("from 0.25 to 1",)),
+    ("analyze-batch-zero", (*ANA, "--batch", "0"), ("must be from 1",)),
+    ("analyze-limit-zero", (*ANA, "--limit", "0"), ("must be from 1",)),
+    ("analyze-size-60000", (*ANA, "--input-size", "60000"), ("8,192",)),
+    ("analyze-scales-inf", (*ANA, "--scales", "inf"), ("expected scales",)),
+]:
+    add(Case(f"{CAT}:{label}", CAT, argv, 2, None, ("error: argument", *words), ((SPEC, VALID),)))
+for label, argv, words in [
+    ("train-images-million", (*EXP, "--train-images", "1000000"), ("1,000,000 images",)),
+    ("test-images-million", (*EXP, "--test-images", "1000000"), ("--max-memory",)),
+    ("memory-option", (*EXP, "--max-memory", "1M"), ("over the limit of 1.00MB",)),
+]:
+    add(Case(f"{CAT}:{label}", CAT, argv, 1, "skbuilder: ", words))
+
+
+# 14. The scale commands' files: read through the bounded reader, checked before use.
+CAT = "scale-files"
+REP = ("scale", "report", "r")
+
+
+def results_with(**changes: object) -> str:
+    import json
+
+    data: dict[str, object] = {
+        "format": 2,
+        "config": {"scales": [1.0, 1.5]},
+        "spec": "x",
+        "seeds": [{"seed": 0, "accuracy": {}, "rows": [], "large_kernel": {}}],
+    }
+    data.update(changes)
+    return json.dumps(data)
+
+
+for label, content, setup, status, words in [
+    ("results-missing", None, folder("r"), 3, ("no such file",)),
+    ("results-fifo", None, all_of(folder("r"), fifo("r/results.json")), 3, ("named pipe",)),
+    ("results-directory", None, all_of(folder("r"), folder("r/results.json")), 3, ("directory",)),
+    (
+        "results-dev-zero",
+        None,
+        all_of(folder("r"), link("r/results.json", "/dev/zero")),
+        3,
+        ("character device",),
+    ),
+    (
+        "results-loop",
+        None,
+        all_of(folder("r"), link("r/results.json", "results.json")),
+        3,
+        ("symbolic links",),
+    ),
+    ("results-not-json", "not json", None, 1, ("cannot read the results",)),
+    ("results-invalid-utf8", b'{"a": "\xff"}', None, 1, ("not UTF-8",)),
+    ("results-nan", '{"seeds": [NaN]}', None, 1, ("NaN is not a number JSON allows",)),
+    ("results-infinity", '{"seeds": [Infinity]}', None, 1, ("Infinity",)),
+    ("results-deep-lists", "[" * 100_000 + "]" * 100_000, None, 1, ("nested too deeply",)),
+    ("results-deep-objects", '{"a":' * 50 + "1" + "}" * 50, None, 1, ("nested too deeply",)),
+    ("results-list", "[]", None, 1, ("no seeds",)),
+    ("results-no-seeds", results_with(seeds=[]), None, 1, ("no seeds",)),
+    ("results-seeds-text", results_with(seeds="abc"), None, 1, ("no seeds",)),
+    ("results-empty-scales", results_with(config={"scales": []}), None, 1, ("config.scales",)),
+    ("results-scale-text", results_with(config={"scales": ["a"]}), None, 1, ("config.scales",)),
+    ("results-scale-half", results_with(config={"scales": [0.5]}), None, 1, ("at least 1",)),
+    ("results-no-config", results_with(config=None), None, 1, ("config.scales",)),
+    ("results-seed-number", results_with(seeds=[1]), None, 1, ("not the results this version",)),
+    ("results-empty-rows", results_with(), None, 1, ("not the results this version",)),
+    ("results-old-format", results_with(format=None), None, 1, ("results of another format",)),
+]:
+    files: tuple[tuple[str, str | bytes], ...] = ()
+    if content is not None:
+        files = (("r/results.json", content),)
+        setup = setup or (lambda root: None)
+    add(Case(f"{CAT}:{label}", CAT, REP, status, "skbuilder: r/results.json", words, files, setup))
+GOOD_RESULTS = (("r/results.json", results_with()),)
+for label, extra, setup, files, status, words in [
+    ("memory-fifo", ("--memory", "m.json"), fifo("m.json"), (), 3, ("named pipe",)),
+    ("memory-missing", ("--memory", "m.json"), None, (), 3, ("no such file",)),
+    ("memory-dev-zero", ("--memory", "/dev/zero"), None, (), 3, ("character device",)),
+    ("memory-nan", ("--memory", "m.json"), None, (("m.json", "NaN"),), 1, ("NaN",)),
+    ("memory-list", ("--memory", "m.json"), None, (("m.json", "[1]"),), 1, ("not an object",)),
+    ("doc-fifo", ("--doc", "d.md"), fifo("d.md"), (), 3, ("named pipe",)),
+    ("doc-missing", ("--doc", "d.md"), None, (), 3, ("no such file",)),
+    ("doc-directory", ("--doc", "d.md"), folder("d.md"), (), 3, ("directory",)),
+    ("doc-invalid-utf8", ("--doc", "d.md"), None, (("d.md", b"\xff\xfe"),), 1, ("not UTF-8",)),
+]:
+    add(
+        Case(
+            f"{CAT}:{label}",
+            CAT,
+            (*REP, *extra),
+            status,
+            "skbuilder: ",
+            words,
+            (*GOOD_RESULTS, *files),
+            all_of(folder("r"), setup) if setup else folder("r"),
+        )
+    )
+for label, setup, files, words in [
+    ("images-missing", None, (), ("imgs: no such folder",)),
+    ("images-is-file", None, (("imgs", "x"),), ("no such folder",)),
+    ("images-empty", folder("imgs"), (), ("no image files",)),
+]:
+    status = 1 if label == "images-empty" else 3  # a folder that is not there cannot be read
+    files = ((SPEC, VALID), *files)
+    add(Case(f"{CAT}:{label}", CAT, ANA, status, "skbuilder: imgs", words, files, setup))
+
+
+# 15. Images: bounded by each side, by pixels and by the size they are resized to, before
+# anything is decoded.
+CAT = "images"
+for label, width, height, size, words in [
+    ("one-by-40-million", 40_000_000, 1, "32", ("each side must be from 1 to 30,000",)),
+    ("40-million-by-one", 1, 40_000_000, "32", ("each side",)),
+    ("side-30001", 30_001, 10, "32", ("each side",)),
+    ("thin-resized", 20_000, 1, "224", ("resized to a shorter side of 224", "crop it")),
+    ("thin-resized-tall", 2, 20_000, "224", ("over the limit of 50,000,000",)),
+]:
+    name = f"{label}.png"
+    add(
+        Case(
+            f"{CAT}:attention-{label}",
+            CAT,
+            ("attention", SPEC, "-o", "o.png", "--input-size", size, "--image", name),
+            1,
+            f"skbuilder: {name}",
+            words,
+            ((SPEC, VALID), (name, png_header(width, height))),
+        )
+    )
+for label, width, height, crop, words in [
+    ("one-by-40-million", 40_000_000, 1, "0.875", ("each side",)),
+    ("thin", 20_000, 1, "0.875", ("resized to a shorter side of 256",)),
+    ("thin-small-crop", 20_000, 3, "0.25", ("resized to a shorter side of 896",)),
+    ("jpeg-wide", 60_000, 2, "1", ("each side",)),
+]:
+    image = jpeg_header(width, height) if label.startswith("jpeg") else png_header(width, height)
+    name = f"imgs/a.{'jpg' if label.startswith('jpeg') else 'png'}"
+    add(
+        Case(
+            f"{CAT}:analyze-{label}",
+            CAT,
+            (*ANA, "--crop-fraction", crop, "--input-size", "224"),
+            1,
+            f"skbuilder: {name}",
+            words,
+            ((SPEC, VALID), (name, image)),
+            folder("imgs"),
+        )
+    )
+
+
+# 16. Standard output that cannot be written: one line, status 3, no traceback.
+CAT = "streams"
+WHY = {
+    "full": "no space left on device",
+    "eio": "input/output error",
+    "closed": "it is closed",
+}
+for label, argv in [
+    ("validate", ("validate", SPEC)),
+    ("validate-json", ("validate", "--format", "json", SPEC)),
+    ("list", ("list",)),
+    ("summary", ("summary", SPEC)),
+    ("dump", ("dump", SPEC)),
+    ("schema", ("schema",)),
+    ("help", ("--help",)),
+    ("version", ("--version",)),
+]:
+    for kind, why in WHY.items():
+        add(
+            Case(
+                f"{CAT}:{label}-{kind}",
+                CAT,
+                argv,
+                3,
+                f"skbuilder: cannot write to standard output: {why}",
+                (),
+                ((SPEC, VALID),),
+                setup=(lambda root: (root / "x.dot").write_text("old"))
+                if label == "render"
+                else None,
+                stdout=kind,
+            )
+        )
+
+
+# 17. Commands: --plugin after every command name, output names that name folders, bounded
+# drawings.
+CAT = "commands"
+for label, argv in [
+    ("list", ("list",)),
+    ("schema", ("schema",)),
+    ("summary", ("summary", SPEC)),
+    ("dump", ("dump", SPEC)),
+    ("render", ("render", SPEC, "-o", "x.dot")),
+    ("export", ("export", SPEC, "-o", "m.pt2")),
+    ("attention", ("attention", SPEC, "--random", "-o", "o.png")),
+    ("bench", ("bench", SPEC)),
+    ("scale-analyze", ANA),
+    ("scale-experiment", EXP),
+    ("scale-report", REP),
+]:
+    add(
+        plugin_case(
+            f"plugin-after-{label}", CAT, "raise SystemExit(0)\n", ("sys.exit(0)",), argv=argv
+        )
+    )
+for label, argv in [
+    ("export-onnx", ("export", SPEC, "-o", "m.onnx/")),
+    ("export-pt2", ("export", SPEC, "-o", "m.pt2/")),
+    ("dump", ("dump", SPEC, "-o", "x.yaml/")),
+    ("schema", ("schema", "-o", "s.json/")),
+    ("render", ("render", SPEC, "-o", "d.svg/")),
+    ("attention", ("attention", SPEC, "--random", "-o", "o.png/")),
+]:
+    add(
+        Case(
+            f"{CAT}:{label}-trailing-slash",
+            CAT,
+            argv,
+            3,
+            "skbuilder: cannot write",
+            ("a name ending in / names a folder",),
+            ((SPEC, VALID),),
+        )
+    )
+DEEP = with_value("depth: 1", "depth: 1024")
+for label, extra in [("stage-expand-1024", ("--stage", "a")), ("stage-expand-default", ())]:
+    add(
+        Case(
+            f"{CAT}:render-{label}",
+            CAT,
+            ("render", SPEC, "-o", "x.dot", "--level", "stage", "--expand", *extra),
+            1,
+            "skbuilder: stage a has 1024 blocks",
+            ("--expand draws at most 64",),
+            ((SPEC, DEEP),),
+        )
+    )

@@ -1,5 +1,5 @@
 """A non-editable install in a fresh virtual environment works from an empty folder: the shipped
-specs travel inside the package.
+specs and their JSON Schema travel inside the package.
 
 The new environment gets the package from a wheel built out of a copy of this checkout; its
 dependencies (torch, pydantic, ...) are those of the running environment, reached through a
@@ -82,6 +82,14 @@ def test_non_editable_install_from_an_empty_folder(tmp_path: Path) -> None:
     where, params = run([python, "-c", code], empty, env).split()
     assert Path(where).is_relative_to(purelib), where  # the installed copy, not the checkout
     assert params == "27479784"
+    # the JSON Schema travels beside the specs, where their editor line points
+    schema = (ROOT / "specs" / "spec.schema.json").read_text(encoding="utf-8")
+    assert run([skbuilder, "schema"], empty, env) == schema
+    for spec in ("sknet50.yaml", "ablations/k3.yaml"):
+        installed = Path(where).parent / "specs" / spec
+        line = installed.read_text(encoding="utf-8").splitlines()[0]
+        target = installed.parent / line.split("$schema=", 1)[1]
+        assert target.read_text(encoding="utf-8") == schema, spec
     # the studio's page and its assets come from the wheel (package data)
     pages = ["/", "/assets/studio.js", "/assets/studio.css", "/assets/favicon.svg"]
     code = (

@@ -33,6 +33,14 @@ CATEGORIES = {
     "outputs",
     "terminal",
     "messages",
+    "plugins",
+    "kinds",
+    "entry-points",
+    "scale-options",
+    "scale-files",
+    "images",
+    "streams",
+    "commands",
 }
 #: Characters that must never reach the terminal raw: C0/C1 controls but the line break,
 #: DEL, zero widths, bidi controls, line and paragraph separators.
@@ -53,6 +61,12 @@ HEAVY = [
     "options:memory-export",
     "options:batch-20000",
     "messages:budget-names-the-head",
+    "plugins:file-over-1MiB",
+    "scale-files:results-deep-lists",
+    "scale-options:train-images-million",
+    "images:attention-one-by-40-million",
+    "images:analyze-thin",
+    "streams:schema-full",
 ]
 
 
@@ -74,7 +88,7 @@ def test_hostile_input_is_refused_cleanly(
     if case.patch is not None:
         case.patch(monkeypatch)
     before = snapshot(tmp_path)
-    result = run_main(case.argv)
+    result = run_main(case.argv, stdout=case.stdout, root=tmp_path, entries=case.path_entries)
     err, lines = result.err, result.err.splitlines()
 
     assert result.status == case.status, err
@@ -88,6 +102,10 @@ def test_hostile_input_is_refused_cleanly(
         assert lines[-1] == f"skbuilder: {n} problem{'s' if n != 1 else ''} in the spec"
     if case.status == 3:
         assert "problem" not in err  # a file that cannot be read is not a problem in a spec
+    if case.stdout != "ok":  # one line says why standard output failed
+        assert [line for line in lines if line.startswith("skbuilder: ")] == [case.where], err
+    for word in case.not_out:
+        assert word not in result.out, f"{word!r} on stdout:\n{result.out[:3000]}"
     assert not RAW_CONTROL.search(err + result.out)
     assert len(lines) <= 230 and max(map(len, lines), default=0) <= 1200, "unbounded echo"
     assert result.cpu_s < MAX_CPU_S, f"{result.cpu_s:.2f} s of CPU"
@@ -125,6 +143,7 @@ def test_refusals_peak_under_500_mb_and_a_closed_pipe_ends_quietly(tmp_path: Pat
     expected = {case.name: case.status for case in CASES}
     for name, figures in json.loads(report.read_text()).items():
         assert figures["status"] == expected[name], name
+        assert not figures["traceback"] and not figures["changed"], (name, figures)
         assert figures["cpu_s"] < MAX_CPU_S, (name, figures)
         if figures["peak_kb"] is not None:
             assert figures["peak_kb"] < MAX_PEAK_KB, (name, figures)

@@ -49,8 +49,8 @@ def image_dir(tmp_path: Path) -> Path:
     return root
 
 
-def _fails(capsys, argv: list[str], message: str) -> None:
-    assert main(argv) == 1
+def _fails(capsys, argv: list[str], message: str, status: int = 1) -> None:
+    assert main(argv) == status
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert message in err.splitlines()[0], err
@@ -76,18 +76,24 @@ def test_analyze_writes_the_table_and_figures(
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("extra", "message", "status"),
     [
-        (["--images", "no/such/folder"], "no/such/folder: no such folder"),
-        (["--units", "SK_9_9"], "--units: no SK unit SK_9_9"),
-        (["--units", "conv9"], "--units: no SK unit 'conv9'"),
+        (["--images", "no/such/folder"], "no/such/folder: no such folder", 3),
+        (["--units", "SK_9_9"], "--units: no SK unit SK_9_9", 1),
+        (["--units", "conv9"], "--units: no SK unit 'conv9'", 1),
     ],
 )
 def test_analyze_errors_are_one_line(
-    spec_file: Path, image_dir: Path, tmp_path: Path, capsys, extra: list[str], message: str
+    spec_file: Path,
+    image_dir: Path,
+    tmp_path: Path,
+    capsys,
+    extra: list[str],
+    message: str,
+    status: int,
 ) -> None:
     argv = ["scale", "analyze", str(spec_file), "--images", str(image_dir), "--out", str(tmp_path)]
-    _fails(capsys, [*argv, *extra], message)
+    _fails(capsys, [*argv, *extra], message, status)
 
 
 def test_per_class_needs_class_folders(spec_file: Path, image_dir: Path, capsys) -> None:
@@ -117,11 +123,12 @@ def test_experiment_refuses_a_spec_with_the_wrong_classes(spec_file: Path, capsy
 
 
 def test_report_needs_results_and_markers(tmp_path: Path, capsys) -> None:
-    _fails(capsys, ["scale", "report", str(tmp_path)], "results.json: no such file")
+    _fails(capsys, ["scale", "report", str(tmp_path)], "results.json: no such file", status=3)
     (tmp_path / "results.json").write_text("{}")
     _fails(capsys, ["scale", "report", str(tmp_path)], "not the results of an experiment")
     # the results of the earlier experiment (no format number, no conditions)
-    (tmp_path / "results.json").write_text(json.dumps({"seeds": [{"seed": 0, "rows": []}]}))
+    earlier = {"config": {"scales": [1, 2]}, "seeds": [{"seed": 0, "rows": []}]}
+    (tmp_path / "results.json").write_text(json.dumps(earlier))
     _fails(capsys, ["scale", "report", str(tmp_path)], "results of another format (1;")
 
 

@@ -7,10 +7,15 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from skbuilder.input_file import check_input_file
+from skbuilder.input_file import InputFileError, check_input_file
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 #: Largest image decoded (float RGBA in memory is 16 bytes a pixel: 800 MB at the cap).
 MAX_PIXELS = 50_000_000
+#: Longest side of an image decoded, and of the image it is resized to.
+MAX_SIDE = 30_000
+#: Largest image an image is resized to before its centre is cropped (float RGB).
+MAX_RESIZED_PIXELS = MAX_PIXELS
 
 
 class ImageError(ValueError):
@@ -37,7 +42,30 @@ def image_size(path: str | Path) -> tuple[int, int]:
         raise ImageError(f"{path}: cannot read image: {first_line(exc)}") from None
     if width * height > MAX_PIXELS:
         raise ImageError(f"{path}: {_too_large(f'{width}x{height} ({width * height:,} pixels)')}")
+    if max(width, height) > MAX_SIDE or min(width, height) < 1:
+        raise ImageError(
+            f"{path}: the image is {width}x{height}; each side must be from 1 to {MAX_SIDE:,} "
+            "pixels"
+        )
     return width, height
+
+
+def resized_size(width: int, height: int, shorter: int) -> tuple[int, int]:
+    """(width, height) after scaling the shorter side to ``shorter`` (at least ``shorter``)."""
+    scale = shorter / min(width, height)
+    return max(shorter, round(width * scale)), max(shorter, round(height * scale))
+
+
+def check_resize(path: str | Path, size: tuple[int, int], shorter: int) -> None:
+    """ImageError when resizing an image of ``size`` (width, height) so that its shorter side
+    is ``shorter`` would make it larger than ``MAX_RESIZED_PIXELS`` (a long, thin image)."""
+    width, height = resized_size(*size, shorter)
+    if width * height > MAX_RESIZED_PIXELS or max(width, height) > 64 * MAX_SIDE:
+        raise ImageError(
+            f"{path}: the image is {size[0]}x{size[1]}; resized to a shorter side of {shorter} "
+            f"it would be {width}x{height} ({width * height:,} pixels), over the limit of "
+            f"{MAX_RESIZED_PIXELS:,}; crop it closer to square first"
+        )
 
 
 def _too_large(size: str) -> str:
@@ -47,3 +75,27 @@ def _too_large(size: str) -> str:
 def first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def image_folder(root: str | Path) -> tuple[list[tuple[Path, int | None]], list[str] | None]:
+    """The image files under ``root`` and their class: with sub-folders, each is a class
+    (sorted by name, as torchvision's ImageFolder); a flat folder has no classes.
+    InputFileError when ``root`` is not a folder; ImageError when it holds no images."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputFileError(f"{root}: no such folder")
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    items: list[tuple[Path, int | None]]
+    classes: list[str] | None
+    if folders:
+        items = [(f, i) for i, d in enumerate(folders) for f in _images_in(d)]
+        classes = [d.name for d in folders]
+    else:
+        items, classes = [(f, None) for f in _images_in(root)], None
+    if not items:
+        raise ImageError(f"{root}: no image files ({', '.join(IMAGE_SUFFIXES)})")
+    return items, classes
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)

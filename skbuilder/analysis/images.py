@@ -7,14 +7,24 @@ above ``MAX_PIXELS``: a small compressed file can decode to gigabytes.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from skbuilder.analysis.image_files import MAX_PIXELS, ImageError, first_line, image_size
-from skbuilder.input_file import InputFileError
+from skbuilder.analysis.image_files import (
+    MAX_PIXELS,
+    ImageError,
+    check_resize,
+    first_line,
+    image_size,
+)
+from skbuilder.input_file import InputFileError, read_input_file
+
+#: Largest image file read (an uncompressed image at ``MAX_PIXELS`` is 200 MB).
+MAX_IMAGE_BYTES = 256 * 1024 * 1024
 
 __all__ = ["MAX_PIXELS", "ImageError", "image_batch", "image_size", "random_batch", "read_image"]
 
@@ -22,20 +32,26 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def read_image(path: str | Path) -> Tensor:
-    """The image at ``path`` as float RGB in [0, 1], shape (3, H, W)."""
+def read_image(path: str | Path, *, shorter: int | None = None) -> Tensor:
+    """The image at ``path`` as float RGB in [0, 1], shape (3, H, W). With ``shorter``, an image
+    that resizing to that shorter side would make too large is refused before it is decoded."""
     path = Path(path)
     try:
-        image_size(path)
+        size = image_size(path)
+        if shorter is not None:
+            check_resize(path, size, shorter)
+        data = read_input_file(path, MAX_IMAGE_BYTES)
     except InputFileError as exc:
         raise ImageError(f"{path}: {exc}") from None
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageError(f"{path}: over {MAX_IMAGE_BYTES:,} bytes")
     try:
         import numpy as np
         from matplotlib.image import imread
     except ImportError:
         raise ImageError("reading images needs matplotlib (pip install skbuilder[viz])") from None
     try:
-        array = imread(path)
+        array = imread(io.BytesIO(data), format=path.suffix.lstrip(".").lower() or None)
     except Exception as exc:
         raise ImageError(f"{path}: cannot read image: {first_line(exc)}") from None
     if array.dtype.kind in "ui":  # Pillow formats give integers; PNG gives floats in [0, 1]
@@ -81,7 +97,7 @@ def image_batch(path: str | Path, size: int, *, channels: int = 3) -> Tensor:
     """A (1, 3, size, size) ImageNet-normalised batch from an image file."""
     if channels != 3:
         raise ImageError(f"the network takes {channels} input channels; images give 3 (RGB)")
-    return normalize(resize_center_crop(read_image(path), size)).unsqueeze(0)
+    return normalize(resize_center_crop(read_image(path, shorter=size), size)).unsqueeze(0)
 
 
 def random_batch(batch: int, channels: int, size: int, *, seed: int = 0) -> Tensor:

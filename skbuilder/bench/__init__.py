@@ -37,6 +37,9 @@ from skbuilder.bench.subjects import (
 from skbuilder.bench.timing import Samples, Spread, paired_ratio, time_interleaved
 from skbuilder.nn.threads import torch_threads
 from skbuilder.spec.schema import NetworkSpec
+from skbuilder.torch_cache import use_private_compile_cache
+
+use_private_compile_cache()  # torch compiles here: its cache stays out of the shared temp folder
 
 
 @dataclass(frozen=True)

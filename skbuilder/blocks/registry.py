@@ -6,17 +6,20 @@ named with ``--plugin``, or from an installed package's ``skbuilder.blocks`` ent
 from __future__ import annotations
 
 import difflib
-import importlib
-import importlib.metadata
 import types
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
+from skbuilder import plugins
+from skbuilder.blocks.guarded import GuardedKind
 from skbuilder.blocks.kind import BlockKind, ModuleKind
+from skbuilder.plugins import PluginError as PluginError
 
 T = TypeVar("T")
 
 _KINDS: dict[str, BlockKind] = {}
+_replaced: dict[str, str] = {}
 
 
 def describe(block: Any, name: str | None = None) -> BlockKind:
@@ -41,30 +44,64 @@ def describe(block: Any, name: str | None = None) -> BlockKind:
 
 
 def register_block(name: str, *, replace: bool = False) -> Callable[[T], T]:
-    """Class decorator: make the block buildable as ``block: name`` in a spec."""
-    if not name.isidentifier():
+    """Class decorator: make the block buildable as ``block: name`` in a spec. A kind already
+    registered is replaced only with ``replace=True``; replacing a built-in kind is recorded
+    (``replaced_kinds``) so that the command line reports it. A kind from outside skbuilder is
+    described through ``GuardedKind``: its failures and wrong answers become errors that name
+    it."""
+    if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"block kind {name!r} must be an identifier")
 
     def decorate(block: T) -> T:
         kind = describe(block, name)
         kind.name = name
+        source = _source(kind)
         old = _KINDS.get(name)
-        if old is not None and not replace and _source(old) is not block:
-            raise ValueError(f"block kind {name!r} is already registered to {_source(old)!r}")
-        _KINDS[name] = kind
+        if old is not None and _source(old) is not source:
+            if not replace:
+                raise ValueError(
+                    f"block kind {name!r} is already registered to {_source(old)!r}; "
+                    "register_block(name, replace=True) replaces it"
+                )
+            if _is_builtin(old):
+                by = f"{getattr(source, '__module__', '?')}.{_qualname(source)}"
+                _replaced[name] = by
+                plugins.report(f"the built-in block kind {name!r} is replaced by {by}")
+        _KINDS[name] = kind if _is_builtin(kind) else GuardedKind(kind)
         return block
 
     return decorate
 
 
+def _qualname(source: Any) -> str:
+    return str(getattr(source, "__qualname__", type(source).__name__))
+
+
 def _source(kind: BlockKind) -> Any:
+    if isinstance(kind, GuardedKind):
+        kind = kind.inner
     return kind.cls if isinstance(kind, ModuleKind) else type(kind)
 
 
+def _is_builtin(kind: BlockKind) -> bool:
+    module = str(getattr(_source(kind), "__module__", ""))
+    return not isinstance(kind, GuardedKind) and module.startswith("skbuilder.")
+
+
+def _register(name: str, block: Any) -> None:
+    register_block(name)(block)
+
+
+def replaced_kinds() -> dict[str, str]:
+    """Built-in kinds replaced by a registration with ``replace=True``: name -> the class."""
+    return dict(_replaced)
+
+
 def source_module(kind: BlockKind) -> str:
-    """The module that defines ``kind`` (``skbuilder.blocks...`` for the shipped kinds): what a
-    saved model records for a plugin's kind."""
-    return str(_source(kind).__module__)
+    """The module that defines ``kind`` (``skbuilder.blocks...`` for the shipped kinds), or the
+    path of the ``.py`` file a file plugin was loaded from: what a saved model records for a
+    plugin's kind, and what ``--plugin`` takes to load it again."""
+    return plugins.plugin_source(str(_source(kind).__module__))
 
 
 def unregister_block(name: str) -> None:
@@ -92,7 +129,10 @@ def unknown_block_message(name: str) -> str:
     close = difflib.get_close_matches(name, block_kinds(), n=2)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     failed = "".join(f"; plugin {p!r} failed to load: {why}" for p, why in _plugin_failures.items())
-    return f"unknown block kind {name!r} (known: {', '.join(block_kinds())}){hint}{failed}"
+    return (
+        f"unknown block kind {name!r} (known: {', '.join(block_kinds())}){hint}{failed}; "
+        "a kind of your own is added with --plugin MODULE or --plugin FILE.py (see docs/spec.md)"
+    )
 
 
 # -- plugins ---------------------------------------------------------------------------------
@@ -100,21 +140,14 @@ def unknown_block_message(name: str) -> str:
 #: The entry-point group through which installed packages add block kinds.
 ENTRY_POINT_GROUP = "skbuilder.blocks"
 
-
-class PluginError(ImportError):
-    """A plugin named on the command line could not be loaded."""
-
-
 _entry_points_loaded = False
 _plugin_failures: dict[str, str] = {}
 
 
-def load_plugin(module: str) -> None:
-    """Import ``module`` so that the block kinds it registers can be named in specs."""
-    try:
-        importlib.import_module(module)
-    except Exception as exc:  # any failure of the user's code is reported, not raised raw
-        raise PluginError(f"cannot load plugin {module!r}: {type(exc).__name__}: {exc}") from None
+def load_plugin(source: str) -> None:
+    """Load ``source`` (a module name or the path of a ``.py`` file) so that the block kinds it
+    registers can be named in specs; ``PluginError`` naming it when it fails in any way."""
+    plugins.load_plugin(source)
 
 
 def load_entry_points() -> None:
@@ -125,10 +158,12 @@ def load_entry_points() -> None:
     if _entry_points_loaded:
         return
     _entry_points_loaded = True
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for entry in plugins.entry_points(ENTRY_POINT_GROUP):
         try:
-            loaded = entry.load()
+            loaded = plugins.load_entry_point(entry)
             if not isinstance(loaded, types.ModuleType) and entry.name not in _KINDS:
-                register_block(entry.name)(loaded)
-        except Exception as exc:  # a broken plugin must not break specs that do not use it
-            _plugin_failures[entry.name] = f"{type(exc).__name__}: {exc}"
+                plugins.guarded(
+                    f"entry point {entry.name!r}", partial(_register, entry.name, loaded)
+                )
+        except plugins.PluginError as exc:  # a broken plugin must not break other specs
+            _plugin_failures[entry.name] = str(exc)

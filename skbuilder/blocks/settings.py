@@ -16,10 +16,17 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from skbuilder.plugins import prime_pydantic
+
+# pydantic scans the installed packages for its own plugins at the first model: run that scan
+# now, guarded, so that a broken package or plugin is a warning rather than a crash.
+prime_pydantic()
 
 #: M when neither ``M`` nor ``kernels`` is given: the paper's two branches (3x3 and "5x5").
 DEFAULT_M = 2
@@ -52,13 +59,23 @@ def default_kernels(M: int) -> tuple[int, ...]:
 
 #: A list of 1 to MAX_M items (counted after its items validate, so a bad item is one error).
 MAX_M = 16
-Kernels = Annotated[tuple[StrictInt, ...], Field(strict=False)]
+#: The same count in the JSON Schema, where it is a bound on the list.
+_BRANCH_COUNT: dict[str, Any] = {"minItems": 1, "maxItems": MAX_M}
+MAX_KERNEL = 31
+#: ``_check_odd`` in the JSON Schema, so that an editor underlines an even kernel too.
+ODD_KERNEL: dict[str, Any] = {"minimum": 1, "maximum": MAX_KERNEL, "not": {"multipleOf": 2}}
+Kernels = Annotated[
+    tuple[Annotated[StrictInt, WithJsonSchema({"type": "integer", **ODD_KERNEL})], ...],
+    Field(strict=False, json_schema_extra=_BRANCH_COUNT),
+]
 
 
 def _check_odd(k: int) -> int:
-    if k < 1 or k % 2 == 0 or k > 31:
+    if k < 1 or k % 2 == 0 or k > MAX_KERNEL:
         raise PydanticCustomError(
-            "odd_kernel", "kernel sizes must be odd, between 1 and 31; got {k}", {"k": k}
+            "odd_kernel",
+            "kernel sizes must be odd, between 1 and {max}; got {k}",
+            {"k": k, "max": MAX_KERNEL},
         )
     return k
 
@@ -66,7 +83,7 @@ def _check_odd(k: int) -> int:
 class BranchSpec(Settings):
     """One branch of the split written out: its kernel, dilation and groups."""
 
-    kernel: int = Field(3, description="odd kernel size")
+    kernel: int = Field(3, description="odd kernel size", json_schema_extra=ODD_KERNEL)
     dilation: int = Field(1, ge=1, le=16, description="dilation of the kernel")
     groups: int | None = Field(None, ge=1, le=65536, description="groups (default: G)")
 
@@ -76,16 +93,38 @@ class BranchSpec(Settings):
         return _check_odd(kernel)
 
 
+def _sk_json_schema(schema: dict[str, Any]) -> None:
+    """SKSpec's own validators in the JSON Schema: ``M: null`` is M left out, M equals the
+    length of the list given, and the branches come as one list, not both."""
+    m = schema["properties"]["M"]
+    number = {key: m.pop(key) for key in ("type", "minimum", "maximum")}
+    m["anyOf"] = [number, {"type": "null"}]
+    both = {"kernels": {"type": "array"}, "branches": {"type": "array"}}
+    schema["allOf"] = [
+        {"not": {"required": list(both), "properties": both}},
+        *(
+            {
+                "if": {"required": ["M"], "properties": {"M": {"const": n}}},
+                "then": {"properties": {k: {"minItems": n, "maxItems": n} for k in both}},
+            }
+            for n in range(1, MAX_M + 1)
+        ),
+    ]
+
+
 class SKSpec(Settings):
     """SK parameters in the paper's names. Give ``M`` (branches with kernels 3, 5, 7, ...), an
     explicit ``kernels`` list, or each branch written out under ``branches``; ``M`` follows from
     the list when only it is given."""
 
+    model_config = ConfigDict(json_schema_extra=_sk_json_schema)
+
     M: int = Field(DEFAULT_M, ge=1, le=MAX_M, description="number of branches")
     kernels: Kernels | None = Field(None, description="odd kernel size of each branch")
-    branches: Annotated[tuple[BranchSpec, ...], Field(strict=False)] | None = Field(
-        None, description="each branch's kernel, dilation and groups (instead of kernels)"
-    )
+    branches: (
+        Annotated[tuple[BranchSpec, ...], Field(strict=False, json_schema_extra=_BRANCH_COUNT)]
+        | None
+    ) = Field(None, description="each branch's kernel, dilation and groups (instead of kernels)")
     G: int = Field(1, ge=1, le=65536, description="groups of each branch conv (cardinality)")
     r: int = Field(16, ge=1, le=65536, description="reduction ratio: d = max(C/r, L)")
     L: int = Field(32, ge=1, le=65536, description="minimum width d of the attention vector z")
@@ -233,7 +272,9 @@ class CBAMAttention(Settings):
 
     kind: Literal["cbam"] = "cbam"
     r: int = Field(16, ge=1, le=65536, description="reduction of the channel MLP")
-    kernel: int = Field(7, description="odd kernel size of the spatial gate's conv")
+    kernel: int = Field(
+        7, description="odd kernel size of the spatial gate's conv", json_schema_extra=ODD_KERNEL
+    )
 
     @field_validator("kernel")
     @classmethod
@@ -262,10 +303,17 @@ def attention_from_name(value: Any) -> Any:
     return {"kind": value} if isinstance(value, str) else value
 
 
+_AttentionMapping = Annotated[
+    SKAttention | SEAttention | CBAMAttention | NoAttention, Field(discriminator="kind")
+]
+#: What ``attention:`` takes: a mapping, or a kind's name alone (``Literal`` of the names, so
+#: the JSON Schema lists them).
 Attention = Annotated[
-    SKAttention | SEAttention | CBAMAttention | NoAttention,
-    Field(discriminator="kind"),
-    BeforeValidator(attention_from_name),
+    _AttentionMapping,
+    BeforeValidator(
+        attention_from_name,
+        json_schema_input_type=Literal.__getitem__(tuple(ATTENTION_KINDS)) | _AttentionMapping,
+    ),
 ]
 
 

@@ -33,9 +33,16 @@ from skbuilder.cli.common import (
     EXIT_PROBLEM,
     ArgumentParser,
     CLIError,
+    OutputStreamError,
     add_plugin_argument,
+    add_plugin_everywhere,
+    guarded_stdout,
+    load_plugins,
+    report_plugin_problems,
 )
+from skbuilder.plugins import KindError
 from skbuilder.spec.errors import SpecError, SpecFileError, shown
+from skbuilder.torch_cache import use_private_compile_cache
 
 COMMANDS = (
     catalogue,
@@ -64,6 +71,7 @@ def make_parser() -> ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
+    add_plugin_everywhere(parser)
     return parser
 
 
@@ -74,30 +82,36 @@ def _say(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        return _run(make_parser().parse_args(argv))
-    except SystemExit:  # argparse: --help, --version, usage errors
-        if not _flushed():
+    use_private_compile_cache()
+    with guarded_stdout():
+        try:
+            return _run(make_parser().parse_args(argv))
+        except SystemExit:  # argparse: --help, --version, usage errors
+            if (status := _flushed()) is not None:
+                return status
+            raise
+        except BrokenPipeError:
+            _silence_stdout()
             return EXIT_BROKEN_PIPE
-        raise
-    except BrokenPipeError:
-        _silence_stdout()
-        return EXIT_BROKEN_PIPE
 
 
-def _flushed() -> bool:
-    """Flush stdout; False (stdout silenced) when its reader has gone."""
+def _flushed() -> int | None:
+    """Flush stdout; the status to end with when it cannot be written (stdout silenced)."""
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
-        return False
-    return True
+        return EXIT_BROKEN_PIPE
+    except OutputStreamError as exc:
+        _silence_stdout()
+        _say(str(exc))
+        return EXIT_FILE
+    return None
 
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        _load_plugins([*args.global_plugins, *getattr(args, "plugins", [])])
+        load_plugins([*args.global_plugins, *getattr(args, "plugins", [])])
         status = int(args.run(args))
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return status
@@ -111,9 +125,16 @@ def _run(args: argparse.Namespace) -> int:
         n = len(exc.issues)
         print(f"skbuilder: {n} problem{'s' if n != 1 else ''} in the spec", file=sys.stderr)
         return EXIT_PROBLEM
+    except OutputStreamError as exc:
+        _silence_stdout()
+        _say(str(exc))
+        return EXIT_FILE
     except OutputFileError as exc:
         _say(str(exc))
         return EXIT_FILE
+    except KindError as exc:  # a block kind from a plugin failed where the spec could not say
+        _say(str(exc))
+        return EXIT_PROBLEM
     except CLIError as exc:
         _say(str(exc))
         return exc.exit_code
@@ -121,19 +142,8 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("skbuilder: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def _load_plugins(modules: list[str]) -> None:
-    """Import each ``--plugin`` module (the block registry only when there is one)."""
-    if not modules:
-        return
-    from skbuilder.blocks.registry import PluginError, load_plugin
-
-    for module in modules:
-        try:
-            load_plugin(module)
-        except PluginError as exc:
-            raise CLIError(str(exc)) from None
+    finally:
+        report_plugin_problems()
 
 
 def _silence_stdout() -> None:

@@ -23,7 +23,7 @@ from skbuilder.cli.common import (
     require_package,
     spec_from_args,
 )
-from skbuilder.spec.errors import shown
+from skbuilder.text import shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:

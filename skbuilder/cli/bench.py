@@ -22,7 +22,7 @@ from skbuilder.cli.common import (
     require_package,
     spec_from_args,
 )
-from skbuilder.spec.errors import shown
+from skbuilder.text import shown
 
 if TYPE_CHECKING:
     from torch import nn

@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from skbuilder.atomic_write import check_output_path, write_atomic
-from skbuilder.input_file import InputFileError, check_input_file
-from skbuilder.spec.errors import shown
+from skbuilder.input_file import InputFileError, check_input_file, reason
 from skbuilder.spec.limits import (
     DEFAULT_MAX_MACS,
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_PARAMS,
     MAX_IMAGE_SIZE,
 )
-from skbuilder.text import human
+from skbuilder.text import human, shown
 
 if TYPE_CHECKING:
     from torch import nn
@@ -152,10 +153,11 @@ def add_plugin_argument(parser: argparse.ArgumentParser, dest: str = "plugins") 
         "--plugin",
         action="append",
         default=[],
-        metavar="MODULE",
+        metavar="MODULE|FILE.py",
         dest=dest,
-        help="import a Python module that registers block kinds (repeatable); installed "
-        "packages can add kinds through the 'skbuilder.blocks' entry point instead",
+        help="load block kinds from a module (by name, from sys.path) or from a .py file (by "
+        "path; the current folder is not searched); repeatable. Installed packages add kinds "
+        "through the 'skbuilder.blocks' entry point",
     )
 
 
@@ -367,6 +369,7 @@ def output_path(text: str, suffixes: tuple[str, ...]) -> Path:
     """``-o`` checked before any work: a known suffix, and a place where a regular file may be
     written (status 3 otherwise; see ``atomic_write.check_output_path``)."""
     path = Path(text)
+    check_output_path(text)  # a folder's name (m.onnx/) is refused before its suffix is read
     if path.suffix.lower() not in suffixes:
         raise CLIError(
             f"-o {shown(text, 200)}: unknown format; use a name ending in {' or '.join(suffixes)}"
@@ -378,3 +381,119 @@ def output_path(text: str, suffixes: tuple[str, ...]) -> Path:
 def write_text_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all (OutputFileError, status 3, otherwise)."""
     write_atomic(path, text)
+
+
+# -- plugins and standard output ------------------------------------------------------------
+
+
+def add_plugin_everywhere(parser: argparse.ArgumentParser) -> None:
+    """``--plugin`` on every command that has no subcommands of its own (``list``, ``schema``,
+    ``scale experiment``, ...), beside those whose spec argument already takes it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in {id(p): p for p in action.choices.values()}.values():
+                add_plugin_everywhere(child)
+            return
+    if "--plugin" not in parser._option_string_actions:
+        add_plugin_argument(parser)
+
+
+def load_plugins(sources: list[str]) -> None:
+    """Load each ``--plugin`` (the block registry only when there is one); CLIError naming
+    the plugin when it fails in any way."""
+    if not sources:
+        return
+    from skbuilder.blocks.registry import load_plugin
+    from skbuilder.plugins import PluginError, PluginFileError
+
+    try:
+        for source in sources:
+            load_plugin(source)
+    except PluginFileError as exc:
+        raise FileProblem(str(exc)) from None
+    except PluginError as exc:
+        raise CLIError(str(exc)) from None
+    finally:
+        report_plugin_problems()
+
+
+def report_plugin_problems() -> None:
+    """Warn on stderr, once each, of installed packages skipped and built-in kinds replaced."""
+    from skbuilder import plugins
+
+    for problem in plugins.take_problems():
+        warn(problem)
+
+
+def warn(message: str) -> None:
+    print(f"skbuilder: warning: {shown(message, 500)}", file=sys.stderr)
+
+
+class OutputStreamError(OSError):
+    """Standard output cannot be written (closed, a full disk, an I/O error): status 3."""
+
+
+class StdoutGuard(io.TextIOBase):
+    """Standard output whose write errors (but a reader gone away, ``BrokenPipeError``) become
+    one ``OutputStreamError``; a closed standard output (``None``) is one too. The first error
+    is kept, since argparse swallows the errors of its own writes."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream
+        self.error: OutputStreamError | None = None
+
+    def _fail(self, why: str) -> OutputStreamError:
+        self.error = self.error or OutputStreamError(f"cannot write to standard output: {why}")
+        return self.error
+
+    def write(self, text: str) -> int:
+        if self.stream is None:
+            raise self._fail("it is closed")
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise self._fail(_why(exc)) from None
+
+    def flush(self) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.stream is None:
+            return
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise self._fail(_why(exc)) from None
+
+    def isatty(self) -> bool:
+        return self.stream is not None and self.stream.isatty()
+
+    def fileno(self) -> int:
+        if self.stream is None:
+            raise self._fail("it is closed")
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return reason(exc)
+    return "it is closed"
+
+
+@contextmanager
+def guarded_stdout() -> Iterator[StdoutGuard]:
+    """``sys.stdout`` behind a ``StdoutGuard`` for the duration of a command."""
+    real = sys.stdout
+    guard = StdoutGuard(real)
+    sys.stdout = guard
+    try:
+        yield guard
+    finally:
+        sys.stdout = real

@@ -20,7 +20,7 @@ from skbuilder.cli.common import (
     spec_from_args,
 )
 from skbuilder.interop import EXAMPLE_BATCH
-from skbuilder.spec.errors import shown
+from skbuilder.text import shown
 
 FORMATS = {".onnx": "ONNX", ".pt2": "torch.export program"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from skbuilder import progress
+from skbuilder.atomic_write import check_output_path
 from skbuilder.cli.common import (
     CLIError,
     MissingPackage,
@@ -16,7 +17,7 @@ from skbuilder.cli.common import (
     stage_ref,
 )
 from skbuilder.render.choices import FORMATS, LEVELS, MAX_DRAWN_BLOCKS, PNG_DPI, RANKDIRS
-from skbuilder.spec.errors import shown
+from skbuilder.text import shown
 
 #: PNG resolutions accepted: from screen to print (a full-page figure at 1200 dpi is ~100 MB).
 DPI_RANGE = (36, 1200)
@@ -73,6 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_path(args.output)  # before the name is read as a Path (d.svg/ -> d.svg)
     spec = spec_from_args(args)
     size = image_size_from_args(spec, args)
     from skbuilder.render import DiagramError, RendererNotFound, diagram, write_diagram

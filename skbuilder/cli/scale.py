@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 
 from skbuilder import progress
@@ -20,7 +21,9 @@ from skbuilder.cli.common import (
     MAX_BATCH,
     MAX_SEED,
     CLIError,
+    FileProblem,
     add_input_size_argument,
+    add_run_arguments,
     add_spec_argument,
     add_threads_argument,
     add_weights_arguments,
@@ -30,6 +33,7 @@ from skbuilder.cli.common import (
     spec_from_args,
     write_text_atomic,
 )
+from skbuilder.text import human, shown
 
 DEFAULT_SPEC = "sknet_tiny_scenes"
 #: Bounds of the experiment's sizes: far above a laptop run, far below what would exhaust memory.
@@ -37,39 +41,58 @@ MAX_EPOCHS, MAX_IMAGES, MAX_JOBS = 1000, 1_000_000, 64
 DEFAULT_RESULTS = Path("out/scale-experiment")
 
 
+#: Bounds of the list options: object scales up to 8x (a crop of 1/8 of the image), few enough
+#: values and seeds that the work stays countable.
+MAX_SCALE, MAX_SCALES, MAX_SEEDS = 8.0, 16, 64
+#: The smallest evaluation crop fraction: the image is resized to at most 4x the input size.
+MIN_CROP_FRACTION = 0.25
+_DECIMAL = re.compile(r"[0-9]{1,6}(\.[0-9]{0,6})?", re.ASCII)
+
+
+def _items(text: str, what: str, most: int) -> list[str]:
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) > most:
+        raise argparse.ArgumentTypeError(f"at most {most} {what}, got {len(parts)}")
+    return parts
+
+
 def scale_list(text: str) -> tuple[float, ...]:
-    """``1,1.5,2`` -> (1.0, 1.5, 2.0); every scale at least 1 (a centre crop)."""
-    try:
-        values = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected scales such as 1,1.5,2, got {text!r}") from None
-    if any(not v >= 1 for v in values) or len(set(values)) != len(values):
+    """``1,1.5,2`` -> (1.0, 1.5, 2.0): distinct decimal scales from 1 (a centre crop) to
+    ``MAX_SCALE``."""
+    parts = _items(text, "scales", MAX_SCALES)
+    if not all(_DECIMAL.fullmatch(part) for part in parts):
         raise argparse.ArgumentTypeError(
-            f"object scales must be distinct and at least 1 (the crop enlarges), got {text!r}"
+            f"expected scales such as 1,1.5,2 (decimals), got '{shown(text, 40)}'"
+        )
+    values = tuple(float(part) for part in parts)
+    if any(not 1 <= v <= MAX_SCALE for v in values) or len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(
+            f"object scales must be distinct, from 1 (the crop enlarges) to {MAX_SCALE:g}, "
+            f"got '{shown(text, 40)}'"
         )
     return tuple(sorted(values))
 
 
 def seed_list(text: str) -> tuple[int, ...]:
-    """``0,1,2`` -> (0, 1, 2)."""
-    try:
-        values = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seeds such as 0,1,2, got {text!r}") from None
-    if len(set(values)) != len(values) or min(values) < 0 or max(values) > MAX_SEED:
-        raise argparse.ArgumentTypeError(f"seeds must be distinct, from 0 to {MAX_SEED}: {text!r}")
+    """``0,1,2`` -> (0, 1, 2): distinct seeds from 0 to ``MAX_SEED``."""
+    parse = bounded_int(0, MAX_SEED)
+    values = tuple(parse(part) for part in _items(text, "seeds", MAX_SEEDS))
+    if len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"seeds must be distinct, got '{shown(text, 40)}'")
     return values
 
 
 def crop_fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
+    """A decimal fraction from ``MIN_CROP_FRACTION`` to 1."""
+    if not _DECIMAL.fullmatch(text.strip()):
         raise argparse.ArgumentTypeError(
-            f"expected a fraction such as 0.875, got {text!r}"
-        ) from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"the crop fraction must be in (0, 1], got {text}")
+            f"expected a fraction such as 0.875, got '{shown(text, 40)}'"
+        )
+    value = float(text)
+    if not MIN_CROP_FRACTION <= value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"the crop fraction must be from {MIN_CROP_FRACTION} to 1, got {shown(text, 40)}"
+        )
     return value
 
 
@@ -124,7 +147,12 @@ def _register_analyze(actions: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--limit", type=bounded_int(1, MAX_IMAGES), metavar="N", help="use the first N images only"
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights when none are given")
+    p.add_argument(
+        "--seed",
+        type=bounded_int(0, MAX_SEED),
+        default=0,
+        help="seed of the weights when none are given",
+    )
     add_input_size_argument(p)
     add_threads_argument(
         p, "torch threads per process (1: on a busy machine more threads can be far slower)"
@@ -161,6 +189,7 @@ def _register_experiment(actions: argparse._SubParsersAction) -> None:
     add_threads_argument(
         p, "torch threads per process (1: on a busy machine more threads can be far slower)"
     )
+    add_run_arguments(p)
     p.add_argument("--out", default=str(DEFAULT_RESULTS), metavar="DIR", help="output folder")
     p.set_defaults(run=run_experiment)
 
@@ -207,23 +236,30 @@ def run_analyze(args: argparse.Namespace) -> int:
     size = image_size_from_args(spec, args)
     if spec.input.channels != 3:
         raise CLIError(f"{spec.name} takes {spec.input.channels} input channels; images give 3")
+    from skbuilder.analysis.image_files import ImageError, check_resize, image_folder, image_size
+    from skbuilder.input_file import InputFileError
+
+    try:
+        items, classes = image_folder(args.images)
+        items = items[: args.limit] if args.limit else items
+        shorter = max(size, round(size / args.crop_fraction))  # what the evaluation crop resizes to
+        for path, _ in items:  # every image's header, before anything is built or decoded
+            check_resize(path, image_size(path), shorter)
+    except InputFileError as exc:
+        raise FileProblem(str(exc)) from None
+    except ImageError as exc:
+        raise CLIError(str(exc)) from None
+    if args.per_class and classes is None:
+        raise CLIError(f"{args.images}: --per-class needs one sub-folder of images per class")
     _require_plots()
     import torch
 
-    from skbuilder.analysis.images import ImageError
-    from skbuilder.analysis.scale.analysis import analyze_scales, image_batches, image_folder
+    from skbuilder.analysis.scale.analysis import analyze_scales, image_batches
     from skbuilder.analysis.scale.report import write_analysis
     from skbuilder.analysis.scale.units import UnitNameError, resolve_unit
     from skbuilder.nn.builder import build_model
 
     torch.set_num_threads(args.threads)
-    try:
-        items, classes = image_folder(args.images)
-    except ImageError as exc:
-        raise CLIError(str(exc)) from None
-    if args.per_class and classes is None:
-        raise CLIError(f"{args.images}: --per-class needs one sub-folder of images per class")
-    items = items[: args.limit] if args.limit else items
     torch.manual_seed(args.seed)
     model = build_model(spec).eval()
     weights = load_weights_from_args(model, args) or f"random weights (seed {args.seed})"
@@ -233,7 +269,6 @@ def run_analyze(args: argparse.Namespace) -> int:
         )
     except UnitNameError as exc:
         raise CLIError(f"--units: {exc}") from None
-    out = _output_folder(args.out)
 
     batches = image_batches(items, size, batch_size=args.batch, crop_fraction=args.crop_fraction)
     with progress.bar(desc="analyse", total=len(items), unit="img") as bar:
@@ -246,6 +281,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CLIError(f"{spec.name}: {exc}") from None
 
+    out = _output_folder(args.out)
     title = f"{spec.name}, {weights}: {len(items)} images from {args.images}"
     meta = {"spec": spec.name, "weights": weights, "crop_fraction": args.crop_fraction}
     try:
@@ -261,6 +297,8 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 def run_experiment(args: argparse.Namespace) -> int:
     spec = spec_from_args(argparse.Namespace(spec=args.spec))
+    given_images = max(args.train_images or 0, args.test_images or 0)
+    _check_data_memory(given_images, spec.input.image_size, args.max_memory)
     _require_plots()
     import dataclasses
     import json
@@ -285,6 +323,8 @@ def run_experiment(args: argparse.Namespace) -> int:
         config.check(spec)
     except ValueError as exc:
         raise CLIError(f"{args.spec}: {exc}") from None
+    images = max(config.train_images, config.test_images)
+    _check_data_memory(images, spec.input.image_size, args.max_memory)
     try:
         photographs()
     except PhotographError as exc:
@@ -313,36 +353,52 @@ def run_experiment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_data_memory(images: int, size: int, limit: int | None) -> None:
+    """Refuse an experiment whose generated images (a set of ``images`` at once, and its
+    normalised copy) could pass ``--max-memory``: before torch is imported for the sizes given
+    on the command line, again for the experiment's own defaults before any image is drawn."""
+    need = 2 * images * 3 * size * size * 4
+    if limit is not None and need > limit:
+        raise CLIError(
+            f"{images:,} images of {size}x{size} at once could need {human(need)}B, over the "
+            f"limit of {human(limit)}B; pass fewer --train-images/--test-images or raise "
+            "--max-memory"
+        )
+
+
 def run_report(args: argparse.Namespace) -> int:
-    _require_plots()
     _report(Path(args.results), args.doc, args.figures, args.memory)
     return 0
 
 
 def _report(results_dir: Path, doc: str | None, figures: str | None, memory: str | None) -> None:
-    import json
-
-    from skbuilder.analysis.scale.report import (
-        MEMORY_BLOCK,
-        RESULTS_BLOCK,
+    from skbuilder.analysis.scale_results import (
         ReportError,
-        check_document,
+        ReportFileError,
         load_results,
-        markdown,
-        memory_table,
-        update_document,
-        write_figures,
+        read_json,
+        read_text,
     )
 
     try:
         results = load_results(results_dir)
-        memory_data = None
-        if memory:
-            try:
-                memory_data = json.loads(Path(memory).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise ReportError(f"{memory}: cannot read the memory results: {exc}") from None
+        memory_data = read_json(memory, "memory results") if memory else None
+        if memory_data is not None and not isinstance(memory_data, dict):
+            raise ReportError(f"{shown(memory, 200)}: not the memory results (not an object)")
         if doc:
+            read_text(doc, "document")  # refused now, before any figure is drawn
+        _require_plots()
+        from skbuilder.analysis.scale.report import (
+            MEMORY_BLOCK,
+            RESULTS_BLOCK,
+            check_document,
+            markdown,
+            memory_table,
+            update_document,
+            write_figures,
+        )
+
+        if doc:  # both blocks there, before any figure is drawn
             check_document(doc, RESULTS_BLOCK, *([MEMORY_BLOCK] if memory_data else []))
         folder = _output_folder(figures) if figures else results_dir
         paths = write_figures(results, folder)
@@ -353,9 +409,13 @@ def _report(results_dir: Path, doc: str | None, figures: str | None, memory: str
             if memory_data is not None:
                 update_document(doc, "\n".join(memory_table(memory_data)), MEMORY_BLOCK)
             print(f"updated the generated blocks of {doc}")
+    except ReportFileError as exc:
+        raise FileProblem(str(exc)) from None
     except ReportError as exc:
         raise CLIError(str(exc)) from None
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (KeyError, IndexError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        # the files were read and parsed; what fails now is their content
         raise CLIError(
-            f"{results_dir}/results.json: not the results this version writes ({exc})"
+            f"{shown(results_dir, 200)}/results.json: not the results this version writes "
+            f"({type(exc).__name__}: {shown(str(exc), 200)})"
         ) from None

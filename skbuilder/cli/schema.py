@@ -1,4 +1,6 @@
-"""``skbuilder schema [-o FILE]``: the JSON Schema of a spec, for editors and other tools."""
+"""``skbuilder schema [-o FILE]``: the JSON Schema of a spec, for editors and other tools.
+
+It prints the file the package ships, so no model is built here."""
 
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skbuilder.spec.json_schema import spec_json_schema_text
+    from skbuilder.spec.shipped import shipped_schema_text
 
-    text = spec_json_schema_text()
+    text = shipped_schema_text()
     if args.output:
         write_text_atomic(args.output, text)
     else:

@@ -20,6 +20,9 @@ from torch import Tensor, nn
 
 from skbuilder.atomic_write import write_atomic
 from skbuilder.interop import EXAMPLE_BATCH
+from skbuilder.torch_cache import use_private_compile_cache
+
+use_private_compile_cache()  # torch compiles here: its cache stays out of the shared temp folder
 
 #: Largest batch the exported programs accept (torch.export needs a bound to reason with).
 MAX_BATCH = 4096

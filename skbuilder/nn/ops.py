@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from torch import nn
 
+from skbuilder.blocks.guarded import GuardedKind
 from skbuilder.blocks.kind import BlockKind, ModuleKind
 from skbuilder.blocks.ops import SK, Chain, Conv, Head, Op, Residual, Stem
 from skbuilder.blocks.ops.bam import BAM
@@ -72,7 +73,12 @@ def build_block(
     kind: BlockKind, w_in: int, w_out: int, stride: int, params: BlockParams
 ) -> nn.Module:
     """The module of one block: a kind written as a module class builds itself; every other
-    kind builds the ops of its layout."""
+    kind builds the ops of its layout. A kind from outside skbuilder fails in its own name."""
+    if isinstance(kind, GuardedKind):
+        inner = kind.inner
+        return kind.guard(
+            "building its module", lambda: build_block(inner, w_in, w_out, stride, params)
+        )
     if isinstance(kind, ModuleKind):
         module: nn.Module = kind.cls(w_in, w_out, stride, params)
         return module

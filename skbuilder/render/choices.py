@@ -17,3 +17,5 @@ PNG_DPI = 110
 MAX_PIXELS = 4000
 #: Blocks drawn in full at stage level before the rest collapse into one "× N" node.
 MAX_DRAWN_BLOCKS = 3
+#: Blocks ``--expand`` draws at most: a deeper stage's drawing would take gigabytes to lay out.
+MAX_EXPANDED_BLOCKS = 64

@@ -11,7 +11,7 @@ import graphviz
 
 from skbuilder.blocks.ops.base import Shape, module_note, tensor_note
 from skbuilder.render.block import block_path, draw_block, title, uses_sk
-from skbuilder.render.choices import MAX_DRAWN_BLOCKS
+from skbuilder.render.choices import MAX_DRAWN_BLOCKS, MAX_EXPANDED_BLOCKS
 from skbuilder.render.errors import DiagramError
 from skbuilder.render.style import Canvas
 from skbuilder.spec.schema import BlockPlan, NetworkSpec
@@ -87,6 +87,11 @@ def stage_diagram(
     network, name = walk(spec, image_size), spec.stage_names()[i]
     plans = _plans(spec, i)
     depth = len(plans)
+    if expand and depth > MAX_EXPANDED_BLOCKS:
+        raise DiagramError(
+            f"stage {name} has {depth} blocks; --expand draws at most {MAX_EXPANDED_BLOCKS} "
+            "(without it the blocks between the first and the last are one node)"
+        )
     cv = Canvas(
         f"{spec.name}_{name}",
         f"{spec.name} · stage {name}: {depth} × {title(spec.stages[i].block)}",

@@ -6,14 +6,17 @@ markers; a test checks the committed page equals what this produces.
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from skbuilder.atomic_write import write_atomic
-from skbuilder.spec.json_schema import spec_json_schema
+from skbuilder.spec.compose import EXTENDS
+from skbuilder.spec.json_schema import BEYOND_SCHEMA, PATCHED, spec_json_schema
 from skbuilder.spec.merge import PATCH
+from skbuilder.spec.scalars import yaml11_only_booleans
 
 BEGIN = "<!-- BEGIN GENERATED: python -m skbuilder.spec.reference docs/spec-rules.md -->"
 END = "<!-- END GENERATED -->"
@@ -37,7 +40,10 @@ def _ref_name(prop: dict[str, Any]) -> str | None:
 
 
 def _variants(prop: dict[str, Any]) -> list[dict[str, Any]]:
-    return prop.get("anyOf") or [prop]
+    """The alternatives a value may take, YAML 1.1's boolean words left out (a boolean's
+    spelling, which the page on reading YAML tells)."""
+    words = list(yaml11_only_booleans())
+    return [v for v in prop.get("anyOf") or prop.get("oneOf") or [prop] if v.get("enum") != words]
 
 
 def _type(prop: dict[str, Any]) -> str:
@@ -45,6 +51,8 @@ def _type(prop: dict[str, Any]) -> str:
     for v in _variants(prop):
         if name := _ref_name(v):
             parts.append(f"[{name}](#{name.lower()})")
+        elif "oneOf" in v or "anyOf" in v:
+            parts.append(_type(v))
         elif "enum" in v:
             parts.append("one of " + ", ".join(f"`{json.dumps(e)}`" for e in v["enum"]))
         elif v.get("type") == "array":
@@ -58,6 +66,7 @@ def _type(prop: dict[str, Any]) -> str:
 
 def _rule(prop: dict[str, Any]) -> str:
     rules = [text.format(v[key]) for v in _variants(prop) for key, text in _CONSTRAINTS if key in v]
+    rules += ["odd" for v in _variants(prop) if v.get("not") == {"multipleOf": 2}]
     items = [v["items"] for v in _variants(prop) if "items" in v]
     rules += [f"each {_rule(i)}" for i in items if _rule(i)]
     return ", ".join(rules)
@@ -77,8 +86,6 @@ def _model_section(title: str, model: dict[str, Any], required: list[str]) -> li
     lines = [f"### {title}", "", " ".join(model.get("description", "").split()), ""]
     lines += ["| key | type | default | rule | meaning |", "|---|---|---|---|---|"]
     for name, prop in model["properties"].items():
-        if name == PATCH:  # a directive of composition, told once in the page's text
-            continue
         cells = (
             f"`{name}`",
             _type(prop),
@@ -92,13 +99,16 @@ def _model_section(title: str, model: dict[str, Any], required: list[str]) -> li
 
 def field_reference() -> str:
     """Markdown: one table per model, every key with its type, default and rule."""
-    schema = spec_json_schema()
-    then = schema["then"]  # what a spec that extends none must give
-    lines = _model_section("NetworkSpec", schema, then["required"])
-    stage_required = then["properties"]["stages"]["items"]["required"]
-    for name, model in schema["$defs"].items():
-        required = model.get("required", stage_required if name == "StageSpec" else [])
-        lines += _model_section(name, model, required)
+    defs = spec_json_schema()["$defs"]
+    network = copy.deepcopy(defs["NetworkSpec"])
+    network["properties"][EXTENDS] = defs[f"NetworkSpec{PATCHED}"]["properties"][EXTENDS]
+    lines = _model_section("NetworkSpec", network, network["required"])
+    for name, model in defs.items():
+        if name != "NetworkSpec" and "properties" in model and PATCH not in model["properties"]:
+            lines += _model_section(name, model, model.get("required", []))
+    lines += ["### Beyond the JSON Schema", ""]
+    lines += ["What the validator refuses and the JSON Schema cannot:", ""]
+    lines += [f"- {what}: {why}." for what, why in BEYOND_SCHEMA.items()]
     return "\n".join(lines).rstrip() + "\n"
 
 

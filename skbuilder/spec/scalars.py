@@ -18,14 +18,17 @@ An integer is at most ``MAX_DIGITS`` digits long, so no text makes Python conver
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
 from typing import Any
 
 from yaml.constructor import SafeConstructor
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
 
-from skbuilder.spec.errors import shown
+from skbuilder.text import shown
 
 TAG = "tag:yaml.org,2002:"
 SCALAR_TAGS = {TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
@@ -47,6 +50,8 @@ _BASES = (
 )
 _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
 _NULLS = {"", "~", "null", "Null", "NULL"}
+#: YAML 1.2's booleans (its core schema); every other boolean word here is YAML 1.1's alone.
+_YAML12_BOOLS = {"true", "True", "TRUE", "false", "False", "FALSE"}
 #: Plain ``=`` and ``!`` resolve to YAML 1.1's !!value / !!yaml tags; they are text.
 _TEXT_ALIASES = {TAG + "value": {"="}, TAG + "yaml": {"!", "&", "*"}}
 
@@ -191,3 +196,17 @@ def _date(text: str, timestamp: Callable[[], Any]) -> Any:
 def _written(text: str) -> str:
     """A scalar's text as a message quotes it."""
     return f"`{shown(text, 40)}`" if text else "an empty value"
+
+
+@functools.cache
+def yaml11_only_booleans() -> tuple[str, ...]:
+    """The plain words this reader takes as booleans and YAML 1.2 as text (``yes``, ``Off``,
+    ...): PyYAML's resolver decides, in each spelling it knows."""
+    resolver = Resolver()
+    spellings = (case(word) for word in _BOOLS for case in (str.lower, str.title, str.upper))
+    return tuple(
+        word
+        for word in spellings
+        if word not in _YAML12_BOOLS
+        and resolver.resolve(ScalarNode, word, (True, False)) == TAG + "bool"
+    )

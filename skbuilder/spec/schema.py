@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BeforeValidator,
+    ConfigDict,
     Discriminator,
     Field,
     Tag,
@@ -77,6 +78,12 @@ class InputSpec(_Model):
     )
 
 
+def _even_deep_stem(schema: dict[str, Any]) -> None:
+    """The deep stem's even width (checked with the cross-field rules) in the JSON Schema."""
+    schema["if"] = {"required": ["kind"], "properties": {"kind": {"const": "deep"}}}
+    schema["then"] = {"properties": {"width": {"multipleOf": 2}}}
+
+
 def _pool_form(value: Any) -> str:
     """A mapping is a window; anything else must be a flag (one error, not one per form)."""
     return "window" if isinstance(value, dict | StemPool) else "flag"
@@ -94,6 +101,8 @@ class StemSpec(_Model):
     followed by BN+ReLU and, if ``pool``, the stem ends with a max-pool: ``true`` is the 3x3/2
     window with padding 1 (torchvision's, timm's), a mapping sets the window (the released Caffe
     models: ``{padding: 0, ceil_mode: true}``)."""
+
+    model_config = ConfigDict(json_schema_extra=_even_deep_stem)
 
     kind: Literal["classic", "deep", "conv3x3"] = "classic"
     width: Width = Field(64, description="output channels of the stem")
@@ -124,7 +133,11 @@ class StageSpec(_Model):
     )
     out_width: Width = Field(description="output channels of every block of the stage")
     stride: Stride = Field(description="stride of the stage's first block")
-    block: str = Field("sk_bottleneck", description="registered block kind")
+    block: str = Field(
+        "sk_bottleneck",
+        description="registered block kind: built in, or added by a plugin (so the JSON Schema "
+        "takes any name)",
+    )
     sk: SKSpec | None = Field(None, description="overrides of the network's SK parameters")
     groups: Groups | None = None
     attention: Attention | None = Field(

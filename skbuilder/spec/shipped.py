@@ -19,12 +19,20 @@ from skbuilder.spec.errors import SpecFileError, SpecIssue
 from skbuilder.spec.messages import close_match
 
 SUFFIXES = (".yaml", ".yml")
+#: The JSON Schema of a spec file, shipped beside the specs so that their editor line
+#: (``# yaml-language-server: $schema=spec.schema.json``) finds it in a checkout and an install.
+SCHEMA_NAME = "spec.schema.json"
 
 
 def shipped_dir() -> Path | None:
     """The folder of shipped specs, or None where the package is not on a file system."""
     root = files("skbuilder") / "specs"
     return root.resolve() if isinstance(root, Path) and root.is_dir() else None
+
+
+def shipped_schema_text() -> str:
+    """The spec JSON Schema as the package ships it (``make docs`` generates it)."""
+    return (files("skbuilder") / "specs" / SCHEMA_NAME).read_text(encoding="utf-8")
 
 
 def shipped_root(folder: Path) -> Path | None:

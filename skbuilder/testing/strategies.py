@@ -317,20 +317,34 @@ def network_spec_dicts(
 
     if "sk" in data:
         data["sk"] = {k: v for k, v in net_sk.items() if read_from_network(f"sk.{k}", "sk", k)}
+        depthwise = any(  # a depthwise SK conv that takes the network's branches
+            _reads(unused, "sk")
+            and not _reads(unused, "sk.G")
+            and "branches" not in s.get("sk", {})
+            for s, unused in zip(stages, unused_by)
+        )
+        if depthwise and "branches" in data["sk"]:
+            data["sk"]["branches"] = [
+                {k: v for k, v in b.items() if k != "groups"} for b in data["sk"]["branches"]
+            ]
         if not data["sk"] and not read_from_network("sk", "sk"):
             del data["sk"]
     if read_from_network("groups", "groups"):
         data["groups"] = network_groups
 
-    # a stage's width feeds the next stage's convs: it must suit both stages' units
-    stem_unit = math.lcm(units[0], 2 if stem["kind"] == "deep" else 1)
+    # a stage's width feeds the next stage's convs: it must suit both stages' units, and the
+    # units of the stages after it that keep their width, as it passes through them unchanged
+    keeps = [describe(s["block"]).keeps_width and s["stride"] == 1 for s in stages]
+    needs = [1] * (len(stages) + 1)  # the unit of the width entering stage i
+    for i in reversed(range(len(stages))):
+        needs[i] = math.lcm(units[i], needs[i + 1] if keeps[i] else 1)
+    stem_unit = math.lcm(needs[0], 2 if stem["kind"] == "deep" else 1)
     stem["width"] = _multiple(draw, stem_unit, max_width, min_width)
     width = stem["width"]
     for i, stage in enumerate(stages):
-        next_unit = units[i + 1] if i + 1 < len(stages) else 1
-        unit = math.lcm(units[i], next_unit)
+        unit = math.lcm(units[i], needs[i + 1])
         described = describe(stage["block"])
-        if described.keeps_width and stage["stride"] == 1:
+        if keeps[i]:
             stage["out_width"] = width  # a stride-1 block keeps its width
         else:
             if described.uses_mid_width and draw(st.booleans()):

@@ -55,7 +55,7 @@ def _check_drawn(spec) -> None:  # type: ignore[no-untyped-def]
     assert shape_mismatches(spec, model, spec.input.image_size) == []
 
 
-@examples(0.25)
+@examples(0.1)  # 20 specs under the thorough profile; the slow test draws 500
 @given(spec=network_specs(block_kinds=KINDS))
 def test_drawn_specs_show_the_shapes_they_build(spec) -> None:  # type: ignore[no-untyped-def]
     _check_drawn(spec)

@@ -11,6 +11,7 @@ from skbuilder.blocks import get_block
 from skbuilder.spec import SKSpec, spec_from_dict
 from skbuilder.testing import (
     block_args,
+    examples,
     inputs,
     network_spec_dicts,
     network_specs,
@@ -20,6 +21,7 @@ from skbuilder.testing import (
 from skbuilder.testing.strategies import BUILTIN_KINDS
 
 
+@examples(0.5)  # 100 under the thorough profile: each drawing is validated in full
 @given(data=network_spec_dicts())
 def test_every_drawn_spec_is_valid(data: dict) -> None:
     spec = spec_from_dict(data)  # raises SpecError with every problem otherwise

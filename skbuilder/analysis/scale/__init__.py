@@ -12,12 +12,8 @@ ships a synthetic experiment that anyone can rerun on a CPU (see docs/scale-sele
 - ``shapes``, ``training``, ``experiment``, ``summary``, ``report``, ``plots``: the experiment.
 """
 
-from skbuilder.analysis.scale.analysis import (
-    PAPER_SCALES,
-    analyze_scales,
-    image_batches,
-    image_folder,
-)
+from skbuilder.analysis.image_files import image_folder
+from skbuilder.analysis.scale.analysis import PAPER_SCALES, analyze_scales, image_batches
 from skbuilder.analysis.scale.stats import AttentionRow, ScaleAttentionStats
 from skbuilder.analysis.scale.transforms import center_crop, enlarge, evaluation_crop
 from skbuilder.analysis.scale.units import (

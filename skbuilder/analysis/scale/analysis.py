@@ -1,8 +1,9 @@
 """Run a model over images at several object scales and keep streaming attention statistics.
 
 Input is any iterable of batches: tensors (N, C, H, W) already at the model's input size, or
-(images, labels) pairs; ``image_folder`` reads a folder of image files lazily, with the paper's
-evaluation crop (shorter side 256, centre 224) or another crop fraction.
+(images, labels) pairs; ``image_batches`` reads image files (listed by
+``image_files.image_folder``) lazily, with the paper's evaluation crop (shorter side 256,
+centre 224) or another crop fraction.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ import torch
 from torch import Tensor, nn
 
 from skbuilder.analysis.attention import AttentionCapture, sk_sites
-from skbuilder.analysis.images import ImageError, normalize, read_image
+from skbuilder.analysis.images import normalize, read_image
 from skbuilder.analysis.scale.stats import ScaleAttentionStats
 from skbuilder.analysis.scale.transforms import PAPER_CROP_FRACTION, enlarge, evaluation_crop
 from skbuilder.analysis.scale.units import paper_unit_names
 
 PAPER_SCALES = (1.0, 1.5, 2.0)
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 Batch = Tensor | tuple[Tensor, Tensor]
 
@@ -74,29 +74,6 @@ def analyze_scales(
     return stats
 
 
-def image_folder(root: str | Path) -> tuple[list[tuple[Path, int | None]], list[str] | None]:
-    """The image files under ``root`` and their class: with sub-folders, each is a class
-    (sorted by name, as torchvision's ImageFolder); a flat folder has no classes."""
-    root = Path(root)
-    if not root.is_dir():
-        raise ImageError(f"{root}: no such folder")
-    folders = sorted(p for p in root.iterdir() if p.is_dir())
-    items: list[tuple[Path, int | None]]
-    classes: list[str] | None
-    if folders:
-        items = [(f, i) for i, d in enumerate(folders) for f in _images_in(d)]
-        classes = [d.name for d in folders]
-    else:
-        items, classes = [(f, None) for f in _images_in(root)], None
-    if not items:
-        raise ImageError(f"{root}: no image files ({', '.join(IMAGE_SUFFIXES)})")
-    return items, classes
-
-
-def _images_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-
-
 def image_batches(
     items: Sequence[tuple[Path, int | None]],
     size: int,
@@ -109,8 +86,12 @@ def image_batches(
     labelled = all(label is not None for _, label in items)
     for start in range(0, len(items), batch_size):
         chunk = items[start : start + batch_size]
+        shorter = max(size, round(size / crop_fraction))  # what evaluation_crop resizes to
         images = torch.stack(
-            [normalize(evaluation_crop(read_image(p), size, crop_fraction)) for p, _ in chunk]
+            [
+                normalize(evaluation_crop(read_image(p, shorter=shorter), size, crop_fraction))
+                for p, _ in chunk
+            ]
         )
         if labelled:
             yield images, torch.tensor([label for _, label in chunk])

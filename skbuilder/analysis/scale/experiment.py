@@ -43,8 +43,10 @@ from skbuilder.analysis.scale.shapes import Shapes
 from skbuilder.analysis.scale.stats import ScaleAttentionStats
 from skbuilder.analysis.scale.training import train_classifier
 from skbuilder.analysis.scale.units import paper_unit_names
+from skbuilder.analysis.scale_results import RESULTS_FORMAT
 from skbuilder.nn.builder import build_model
 from skbuilder.nn.threads import torch_threads
+from skbuilder.plugins import loaded_plugins, safe_child_path
 from skbuilder.spec import NetworkSpec
 
 CROP_RESIZE = "crop-resize"  # the paper's enlargement
@@ -55,7 +57,6 @@ UNTRAINED, TRAINED, CONTROL = "untrained", "trained", "control"
 #: busy backgrounds, more than a few minutes of training can learn.
 CLASSES = ("disk", "square", "triangle", "cross")
 CONDITIONS = (UNTRAINED, TRAINED, CONTROL)
-RESULTS_FORMAT = 2
 # ImageNet's statistics: the photographs are natural images
 _MEAN = torch.tensor([0.485, 0.456, 0.406])[:, None, None]
 _STD = torch.tensor([0.229, 0.224, 0.225])[:, None, None]
@@ -408,9 +409,15 @@ class ExperimentResult:
         }
 
 
-def _worker_init(threads: int) -> None:
+def _worker_init(threads: int, plugins: tuple[str, ...]) -> None:
+    """A worker's start: its threads, and the plugins its parent loaded (their kinds are
+    named by the spec it receives)."""
+    from skbuilder.blocks.registry import load_plugin
+
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True)
+    for plugin in plugins:
+        load_plugin(plugin)
 
 
 def _worker_seed(
@@ -478,10 +485,12 @@ def _run_in_workers(
     """Seeds in ``jobs`` spawned processes; their progress comes back through a queue."""
     os.environ["OMP_NUM_THREADS"] = str(threads)  # inherited by the workers before torch loads
     context = multiprocessing.get_context("spawn")
+    init = (threads, loaded_plugins())
     with (
+        safe_child_path(),
         context.Manager() as manager,
         ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(threads,)
+            max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=init
         ) as pool,
     ):
         progress: queue.Queue[int] = manager.Queue()
