@@ -9,7 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test typecheck test-all docs browser scale-experiment scale-experiment-long scale-memory
+.PHONY: demo test typecheck test-all docs browser scale-experiment scale-memory
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "Setting up $(VENV): the package with CPU PyTorch and the test tools (pip shows progress)"
@@ -52,19 +52,15 @@ docs: $(STAMP)  ## the JSON Schema, the field reference, and every output and fi
 	$(BIN)/python tools/make_docs.py
 
 SCALE_OUT := out/scale-experiment
-SCALE_LONG := out/scale-experiment-12ep
+SCALE_DOC := docs/scale-selection
 SCALE_MEMORY := out/scale-memory.json
-# the report adds the memory table and the longer run when they have been made
-SCALE_EXTRAS = $(if $(wildcard $(SCALE_MEMORY)),--memory $(SCALE_MEMORY)) \
-	$(if $(wildcard $(SCALE_LONG)/results.json),--also $(SCALE_LONG))
 
-scale-experiment: $(STAMP)  ## train a tiny SKNet on shapes (4 seeds), measure attention vs object size, update docs/scale-selection.md
+scale-experiment: $(STAMP)  ## the object-scale experiment (6 seeds; about 10 min of CPU), then regenerate docs/scale-selection.md from its results
 	$(BIN)/skbuilder scale experiment --out $(SCALE_OUT)
-	$(BIN)/skbuilder scale report $(SCALE_OUT) --doc docs/scale-selection.md \
-		--figures docs/scale-selection $(SCALE_EXTRAS)
+	cp $(SCALE_OUT)/results.json $(SCALE_DOC)/results.json
+	$(BIN)/skbuilder scale report $(SCALE_DOC) --doc $(SCALE_DOC).md --figures $(SCALE_DOC)
 
-scale-experiment-long: $(STAMP)  ## the same with 12 epochs (3x the training; about 17 min of CPU)
-	$(BIN)/skbuilder scale experiment --epochs 12 --out $(SCALE_LONG)
-
-scale-memory: $(STAMP)  ## peak memory of the scale analysis for 100 and 1000 images (a few minutes)
+scale-memory: $(STAMP)  ## peak memory of the scale analysis for 100 and 1000 images (a few minutes), into docs/scale-selection.md
 	$(BIN)/python benchmarks/scale_memory.py --out $(SCALE_MEMORY)
+	$(BIN)/skbuilder scale report $(SCALE_DOC) --doc $(SCALE_DOC).md --figures $(SCALE_DOC) \
+		--memory $(SCALE_MEMORY)

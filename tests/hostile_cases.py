@@ -1709,6 +1709,7 @@ def results_with(**changes: object) -> str:
     import json
 
     data: dict[str, object] = {
+        "format": 2,
         "config": {"scales": [1.0, 1.5]},
         "spec": "x",
         "seeds": [{"seed": 0, "accuracy": {}, "rows": [], "large_kernel": {}}],
@@ -1750,6 +1751,7 @@ for label, content, setup, status, words in [
     ("results-no-config", results_with(config=None), None, 1, ("config.scales",)),
     ("results-seed-number", results_with(seeds=[1]), None, 1, ("not the results this version",)),
     ("results-empty-rows", results_with(), None, 1, ("not the results this version",)),
+    ("results-old-format", results_with(format=None), None, 1, ("results of another format",)),
 ]:
     files: tuple[tuple[str, str | bytes], ...] = ()
     if content is not None:
@@ -1767,8 +1769,6 @@ for label, extra, setup, files, status, words in [
     ("doc-missing", ("--doc", "d.md"), None, (), 3, ("no such file",)),
     ("doc-directory", ("--doc", "d.md"), folder("d.md"), (), 3, ("directory",)),
     ("doc-invalid-utf8", ("--doc", "d.md"), None, (("d.md", b"\xff\xfe"),), 1, ("not UTF-8",)),
-    ("also-missing", ("--also", "nowhere"), None, (), 3, ("nowhere/results.json: no such file",)),
-    ("also-fifo", ("--also", "a"), all_of(folder("a"), fifo("a/results.json")), (), 3, ("pipe",)),
 ]:
     add(
         Case(

@@ -168,3 +168,12 @@ def test_capture_stats_carry_kernels_and_table_lists_every_sk_conv(tiny: nn.Modu
     lines = stats_table(stats).splitlines()
     assert len(lines) == 1 + len(EXPECTED)
     assert [line.split()[0] for line in lines[1:]] == list(EXPECTED)
+
+
+def test_the_difference_is_by_receptive_field_not_branch_order() -> None:
+    """A unit whose spec lists its 5x5 first: the difference is still large minus small."""
+    a = torch.tensor([[[0.7, 0.2], [0.3, 0.8]]])  # (batch 1, M 2, C 2): branch 0 is the 5x5
+    (listed,) = attention_stats({"x.0.conv2": a}, {"x.0.conv2": (5, 3)})
+    torch.testing.assert_close(listed.difference, torch.tensor([0.4, -0.6]))
+    (unknown,) = attention_stats({"x.0.conv2": a})  # no fields: the last branch minus the first
+    torch.testing.assert_close(unknown.difference, torch.tensor([-0.4, 0.6]))

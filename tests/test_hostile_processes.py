@@ -120,7 +120,7 @@ def test_experiment_workers_ignore_the_current_folder_and_get_the_plugins(tmp_pa
     whose blocks come from a file plugin: the module never runs, each worker has the kind."""
     (tmp_path / "multiprocessing.py").write_text("raise SystemExit('the current folder ran')\n")
     (tmp_path / "blocks.py").write_text(PLUGIN)
-    shipped = (ROOT / "skbuilder/specs/sknet_tiny_shapes.yaml").read_text()
+    shipped = (ROOT / "skbuilder/specs/sknet_tiny_scenes.yaml").read_text()
     (tmp_path / "mine.yaml").write_text(shipped.replace("block: sk_bottleneck", "block: my_sk"))
     done = subprocess.run(
         [

@@ -46,7 +46,7 @@ NOT_IN_THE_TABLES = {
     "sknet26",
     "skresnet18",
     "skresnet34",
-    "sknet_tiny_shapes",
+    "sknet_tiny_scenes",
     "sknet50_caffe",
     "senet50_caffe",
     "senet101_caffe",

@@ -113,11 +113,79 @@ def test_analysis_refuses_bad_scales_and_models_without_sk(tiny: nn.Module) -> N
 
 
 def test_update_rejects_unknown_units_and_mismatched_labels() -> None:
-    stats = ScaleAttentionStats({"u": None})
+    stats = ScaleAttentionStats({"u": None}, {"u": (3, 5)})
     with pytest.raises(KeyError, match="unknown SK unit"):
         stats.update({"v": torch.rand(1, 2, 4)}, 1.0, None)
     with pytest.raises(ValueError, match="labels of shape"):
         stats.update({"u": torch.rand(2, 2, 4)}, 1.0, torch.tensor([0]))
+
+
+def test_branches_without_a_larger_field_are_refused() -> None:
+    with pytest.raises(ValueError, match="SK unit u: branches of receptive fields"):
+        ScaleAttentionStats({"u": None}, {"u": (3, 3)})
+
+
+def _swap_branches(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The same function with each SK conv's two branches listed the other way round: the
+    branches' weights trade places, and so do the halves of the select step's output."""
+    out = {}
+    for key, value in state.items():
+        if ".split.0." in key or ".split.1." in key:
+            other = key.replace(".split.0.", ".split.X.").replace(".split.1.", ".split.0.")
+            out[other.replace(".split.X.", ".split.1.")] = value
+        elif key.endswith("select.fc.weight"):
+            first, second = value.chunk(2)
+            out[key] = torch.cat([second, first])
+        else:
+            out[key] = value
+    return out
+
+
+def test_the_difference_follows_receptive_fields_not_branch_order() -> None:
+    """``kernels: [5, 3]`` with the weights of ``[3, 5]`` swapped computes the same function;
+    its attention lists the branches the other way round, and the difference (larger field
+    minus smaller) is the same, sign included. Taken by position it would flip."""
+    stages = [{k: v for k, v in stage.items() if k != "sk"} for stage in TINY["stages"]]
+    spec = dict(TINY, sk={"kernels": [3, 5], "G": 2, "r": 2, "L": 4}, stages=stages)
+    ascending = build_model(spec_from_dict(spec)).eval()
+    spec["sk"] = dict(spec["sk"], kernels=[5, 3])
+    descending = build_model(spec_from_dict(spec)).eval()
+    descending.load_state_dict(_swap_branches(ascending.state_dict()))
+    images = torch.randn(6, 3, 32, 32)
+    torch.testing.assert_close(descending(images), ascending(images))
+    up = analyze_scales(ascending, [images], SCALES)
+    down = analyze_scales(descending, [images], SCALES)
+    for unit in up.units:
+        assert up.extents[unit] == (3, 5) and down.extents[unit] == (5, 3)
+        assert up.widest(unit) == 1 and down.widest(unit) == 0
+        for scale in SCALES:
+            a, b = up.row(unit, scale), down.row(unit, scale)
+            assert abs(a.difference) > 1e-4
+            assert b.difference == pytest.approx(a.difference, abs=1e-6)
+            assert b.branch_mean == pytest.approx(a.branch_mean[::-1], abs=1e-6)
+    assert down.network_change(2.0).mean == pytest.approx(up.network_change(2.0).mean, abs=1e-6)
+
+
+def test_network_change_pairs_each_image_with_itself(tiny: nn.Module) -> None:
+    """Its mean is the mean over units of each unit's change; its spread is over images."""
+    images = torch.randn(7, 3, 32, 32)
+    stats = analyze_scales(tiny, [images[:4], images[4:]], SCALES)
+    per_scale = {}
+    for scale in SCALES:
+        attention = capture_attention(tiny, enlarge(images, scale))
+        per_scale[scale] = torch.stack(
+            [(a[:, -1] - a[:, 0]).double().mean(1) for a in attention.values()]
+        ).mean(0)
+    for scale in SCALES:
+        change = per_scale[scale] - per_scale[1.0]
+        moments = stats.network_change(scale)
+        assert moments.count == 7
+        assert moments.mean == pytest.approx(float(change.mean()), abs=1e-7)
+        assert moments.std == pytest.approx(float(change.std()), abs=1e-7)
+        by_rows = [
+            stats.row(u, scale).difference - stats.row(u, 1.0).difference for u in stats.units
+        ]
+        assert moments.mean == pytest.approx(sum(by_rows) / len(by_rows), abs=1e-7)
 
 
 # The object-scale transform and the evaluation crop

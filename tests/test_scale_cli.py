@@ -126,3 +126,19 @@ def test_report_needs_results_and_markers(tmp_path: Path, capsys) -> None:
     _fails(capsys, ["scale", "report", str(tmp_path)], "results.json: no such file", status=3)
     (tmp_path / "results.json").write_text("{}")
     _fails(capsys, ["scale", "report", str(tmp_path)], "not the results of an experiment")
+    # the results of the earlier experiment (no format number, no conditions)
+    earlier = {"config": {"scales": [1, 2]}, "seeds": [{"seed": 0, "rows": []}]}
+    (tmp_path / "results.json").write_text(json.dumps(earlier))
+    _fails(capsys, ["scale", "report", str(tmp_path)], "results of another format (1;")
+
+
+def test_report_into_a_document_without_its_block(tmp_path: Path, capsys) -> None:
+    """The committed results, into a page that lacks the results block: one line, and the
+    page is left as it was."""
+    pytest.importorskip("scipy")
+    results = Path(__file__).resolve().parent.parent / "docs" / "scale-selection"
+    doc = tmp_path / "page.md"
+    doc.write_text("no blocks here\n")
+    argv = ["scale", "report", str(results), "--doc", str(doc), "--figures", str(tmp_path)]
+    _fails(capsys, argv, "no generated results block")
+    assert doc.read_text() == "no blocks here\n"

@@ -36,6 +36,15 @@ class SKSite:
         return tuple(c.dilation[0] * (c.kernel_size[0] - 1) + 1 for c in convs)
 
 
+def widest_and_narrowest(extents: tuple[int, ...]) -> tuple[int, int]:
+    """Indices of the branch with the largest receptive field and of the one with the smallest
+    (the first of each on ties): the paper's "larger minus smaller kernel" is taken between
+    these, whatever order a spec lists its kernels in. ValueError when all are equal."""
+    if len(set(extents)) < 2:
+        raise ValueError(f"branches of receptive fields {list(extents)}: none is larger")
+    return extents.index(max(extents)), extents.index(min(extents))
+
+
 def _selects(module: nn.Module) -> bool:
     """An SK conv with a choice to make (a single branch has no select step)."""
     return isinstance(module, SKConv) and module.attends
@@ -143,7 +152,7 @@ class BlockAttention:
 
     name: str
     branch_mean: tuple[float, ...]  # mean attention on each branch, over batch and channels
-    difference: Tensor  # (C,): batch-mean of aM - a1 per channel (large minus small kernel)
+    difference: Tensor  # (C,): batch-mean per channel of a[widest field] - a[narrowest field]
     kernels: tuple[int, ...] | None = None  # receptive field of each branch, when known
 
     @property
@@ -155,14 +164,21 @@ def attention_stats(
     attention: dict[str, Tensor], kernels: dict[str, tuple[int, ...]] | None = None
 ) -> list[BlockAttention]:
     """Per SK conv: the mean attention on each branch, and per channel the batch-mean of the
-    last (largest-kernel) branch's attention minus the first's, as in the paper's Figs. 3-4."""
+    attention on the widest branch minus the narrowest (by ``kernels``, each branch's receptive
+    field; without them the last branch minus the first), as in the paper's Figs. 3-4."""
     out = []
     for name, a in attention.items():
         if a.dim() != 3:
             raise ValueError(f"{name}: expected attention of shape (batch, M, C), got {a.shape}")
         a = a.float()
         branch_mean = tuple(float(v) for v in a.mean((0, 2)))
-        difference = (a[:, -1] - a[:, 0]).mean(0)
+        extents = (kernels or {}).get(name)
+        wide, narrow = (
+            widest_and_narrowest(extents)
+            if extents and len(set(extents)) > 1
+            else (a.shape[1] - 1, 0)
+        )
+        difference = (a[:, wide] - a[:, narrow]).mean(0)
         out.append(BlockAttention(name, branch_mean, difference, (kernels or {}).get(name)))
     return out
 
@@ -172,7 +188,7 @@ def stats_table(stats: list[BlockAttention]) -> str:
     width = max([len("sk conv"), *(len(s.name) for s in stats)])
     M = max((s.M for s in stats), default=2)
     head = "  ".join(f"a{m}".rjust(6) for m in range(1, M + 1))  # branches from 1, as drawn
-    lines = [f"{'sk conv'.ljust(width)}  {head}  {'aM-a1 mean':>16}  {'std':>6}"]
+    lines = [f"{'sk conv'.ljust(width)}  {head}  {'wide-narrow mean':>16}  {'std':>6}"]
     for s in stats:
         means = "  ".join(f"{v:6.3f}" for v in s.branch_mean).ljust(len(head))
         d = s.difference

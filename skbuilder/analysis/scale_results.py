@@ -20,6 +20,10 @@ class ReportFileError(ReportError):
     """A results, memory or document file cannot be read at all (missing, a pipe, ...)."""
 
 
+#: The layout of ``results.json`` this version writes and reads (1: before the untrained
+#: baseline and the positive control).
+RESULTS_FORMAT = 2
+
 #: Largest results, memory or document file read.
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 
@@ -94,5 +98,11 @@ def load_results(folder: str | Path) -> dict[str, Any]:
         raise ReportError(
             f"{shown(path, 200)}: not the results of an experiment (config.scales must be a "
             "list of object scales, each at least 1)"
+        )
+    if data.get("format") != RESULTS_FORMAT:
+        found = shown(str(data.get("format", 1)), 20)
+        raise ReportError(
+            f"{shown(path, 200)}: results of another format ({found}; this version reads "
+            f"{RESULTS_FORMAT}): rerun `skbuilder scale experiment`"
         )
     return data

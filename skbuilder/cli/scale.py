@@ -2,7 +2,8 @@
 
 - ``scale analyze SPEC --images DIR``: a model (random, own or timm weights) over an image folder
   at several object scales; a tidy table (CSV, JSON) and the figures.
-- ``scale experiment``: the synthetic experiment (train a tiny SKNet on shapes, several seeds).
+- ``scale experiment``: the object-scale experiment (a tiny SKNet on shapes pasted on
+  photographs, several seeds, untrained baseline and positive control).
 - ``scale report RESULTS``: tables and figures of an experiment, into a document.
 
 torch and the analysis are imported inside ``run`` only, so the command line stays quick.
@@ -34,7 +35,7 @@ from skbuilder.cli.common import (
 )
 from skbuilder.text import human, shown
 
-DEFAULT_SPEC = "sknet_tiny_shapes"
+DEFAULT_SPEC = "sknet_tiny_scenes"
 #: Bounds of the experiment's sizes: far above a laptop run, far below what would exhaust memory.
 MAX_EPOCHS, MAX_IMAGES, MAX_JOBS = 1000, 1_000_000, 64
 DEFAULT_RESULTS = Path("out/scale-experiment")
@@ -163,25 +164,21 @@ def _register_analyze(actions: argparse._SubParsersAction) -> None:
 def _register_experiment(actions: argparse._SubParsersAction) -> None:
     p = actions.add_parser(
         "experiment",
-        help="train a tiny SKNet on synthetic shapes for several seeds, then analyse",
+        help="train a tiny SKNet on shapes on photographs for several seeds, then analyse",
         description=(
-            "The synthetic experiment of docs/scale-selection.md: per seed, train the spec on "
-            "generated shapes of varying size, then measure attention at each object scale. "
-            "Writes results.json, attention.csv, summary.csv and the figures into --out."
+            "The experiment of docs/scale-selection.md: per seed, measure the untrained "
+            "network, train it on shapes of varying size pasted on photographs and measure it "
+            "again, then train the positive control and measure that, at each object scale. "
+            "Writes results.json, attention.csv, summary.csv and the figures into --out. "
+            "Options left out take the experiment's own defaults (the documented run)."
         ),
     )
     p.add_argument("--spec", default=str(DEFAULT_SPEC), help=f"network spec ({DEFAULT_SPEC})")
-    p.add_argument("--seeds", type=seed_list, default=(0, 1, 2, 3), metavar="S,S,...")
-    p.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=4, metavar="N")
-    p.add_argument(
-        "--train-images",
-        type=bounded_int(1, MAX_IMAGES),
-        default=4000,
-        metavar="N",
-        help="per epoch",
-    )
-    p.add_argument("--test-images", type=bounded_int(1, MAX_IMAGES), default=1200, metavar="N")
-    p.add_argument("--scales", type=scale_list, default=(1.0, 1.5, 2.0), metavar="S,S,...")
+    p.add_argument("--seeds", type=seed_list, metavar="S,S,...")
+    p.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), metavar="N")
+    p.add_argument("--train-images", type=bounded_int(1, MAX_IMAGES), metavar="N", help="per epoch")
+    p.add_argument("--test-images", type=bounded_int(1, MAX_IMAGES), metavar="N")
+    p.add_argument("--scales", type=scale_list, metavar="S,S,...")
     p.add_argument(
         "--jobs",
         type=bounded_int(1, MAX_JOBS),
@@ -203,19 +200,15 @@ def _register_report(actions: argparse._SubParsersAction) -> None:
         help="tables and figures of an experiment's results.json",
         description=(
             "Draw the figures of a finished experiment and, with --doc, replace the document's "
-            "generated section (between its two marker comments) with the tables."
+            "generated results block (between its marker comments) with the tables; --memory "
+            "rewrites the memory block. Other parts of the document are left as they are."
         ),
     )
     p.add_argument("results", nargs="?", default=str(DEFAULT_RESULTS), help="experiment folder")
     p.add_argument("--doc", metavar="FILE.md", help="document whose generated section to update")
     p.add_argument("--figures", metavar="DIR", help="where the PNGs go (default: the results)")
-    p.add_argument("--memory", metavar="FILE.json", help="memory benchmark to tabulate")
     p.add_argument(
-        "--also",
-        action="append",
-        default=[],
-        metavar="RESULTS",
-        help="a further experiment folder to summarise in short (repeatable)",
+        "--memory", metavar="FILE.json", help="memory benchmark to tabulate (its own block)"
     )
     p.set_defaults(run=run_report)
 
@@ -304,50 +297,66 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 def run_experiment(args: argparse.Namespace) -> int:
     spec = spec_from_args(argparse.Namespace(spec=args.spec))
-    _check_data_memory(args, spec.input.image_size, args.max_memory)
+    given_images = max(args.train_images or 0, args.test_images or 0)
+    _check_data_memory(given_images, spec.input.image_size, args.max_memory)
     _require_plots()
+    import dataclasses
     import json
 
     import torch
 
     from skbuilder.analysis.scale.experiment import ExperimentConfig, run_experiment
     from skbuilder.analysis.scale.report import summary_csv, tidy_csv, write_figures
+    from skbuilder.analysis.scale.scenes import PhotographError, photographs
 
-    config = ExperimentConfig(
-        seeds=args.seeds,
-        epochs=args.epochs,
-        train_images=args.train_images,
-        test_images=args.test_images,
-        scales=args.scales,
+    given = {
+        "seeds": args.seeds,
+        "epochs": args.epochs,
+        "train_images": args.train_images,
+        "test_images": args.test_images,
+        "scales": args.scales,
+    }
+    config = dataclasses.replace(
+        ExperimentConfig(), **{k: v for k, v in given.items() if v is not None}
     )
     try:
         config.check(spec)
     except ValueError as exc:
         raise CLIError(f"{args.spec}: {exc}") from None
+    images = max(config.train_images, config.test_images)
+    _check_data_memory(images, spec.input.image_size, args.max_memory)
+    try:
+        photographs()
+    except PhotographError as exc:
+        raise CLIError(str(exc)) from None
     out = _output_folder(args.out)
     torch.set_num_threads(args.threads)
     jobs = min(args.jobs, len(config.seeds))
     total = len(config.seeds) * config.work_per_seed()
     desc = f"{len(config.seeds)} seeds, {jobs} at a time"
     with progress.bar(desc=desc, total=total, unit="img") as bar:
-        result = run_experiment(spec, config, jobs=jobs, threads=args.threads, on_images=bar.update)
+        result = run_experiment(
+            spec, config, spec_file=args.spec, jobs=jobs, threads=args.threads,
+            on_images=bar.update,
+        )  # fmt: skip
     results = result.to_json()
-    write_text_atomic(out / "results.json", json.dumps(results, indent=1) + "\n")
+    write_text_atomic(out / "results.json", json.dumps(results) + "\n")
     write_text_atomic(out / "attention.csv", tidy_csv(results))
     write_text_atomic(out / "summary.csv", summary_csv(results))
     write_figures(results, out)
     for seed in result.seeds:
-        acc = ", ".join(f"{k}x {100 * v:.1f}%" for k, v in seed.accuracy["crop-resize"].items())
-        print(f"seed {seed.seed}: test accuracy {acc}; {seed.cpu_seconds:.0f} s CPU")
+        trained = seed.conditions["trained"].accuracy["crop-resize"]
+        acc = ", ".join(f"{k}x {100 * v:.1f}%" for k, v in trained.items())
+        print(f"seed {seed.seed}: trained test accuracy {acc}; {seed.cpu_seconds:.0f} s CPU")
     print(f"{result.wall_seconds:.0f} s wall clock, {result.cpu_seconds:.0f} s CPU in all")
     print(f"wrote {out}/results.json, attention.csv, summary.csv and figures")
     return 0
 
 
-def _check_data_memory(args: argparse.Namespace, size: int, limit: int | None) -> None:
-    """Refuse, before torch is imported, an experiment whose generated images (a set at once,
-    and its normalised copy) could pass ``--max-memory``."""
-    images = max(args.train_images, args.test_images)
+def _check_data_memory(images: int, size: int, limit: int | None) -> None:
+    """Refuse an experiment whose generated images (a set of ``images`` at once, and its
+    normalised copy) could pass ``--max-memory``: before torch is imported for the sizes given
+    on the command line, again for the experiment's own defaults before any image is drawn."""
     need = 2 * images * 3 * size * size * 4
     if limit is not None and need > limit:
         raise CLIError(
@@ -358,13 +367,11 @@ def _check_data_memory(args: argparse.Namespace, size: int, limit: int | None) -
 
 
 def run_report(args: argparse.Namespace) -> int:
-    _report(Path(args.results), args.doc, args.figures, args.memory, args.also)
+    _report(Path(args.results), args.doc, args.figures, args.memory)
     return 0
 
 
-def _report(
-    results_dir: Path, doc: str | None, figures: str | None, memory: str | None, also: list[str]
-) -> None:
+def _report(results_dir: Path, doc: str | None, figures: str | None, memory: str | None) -> None:
     from skbuilder.analysis.scale_results import (
         ReportError,
         ReportFileError,
@@ -378,20 +385,30 @@ def _report(
         memory_data = read_json(memory, "memory results") if memory else None
         if memory_data is not None and not isinstance(memory_data, dict):
             raise ReportError(f"{shown(memory, 200)}: not the memory results (not an object)")
-        others = [load_results(folder) for folder in also]
         if doc:
             read_text(doc, "document")  # refused now, before any figure is drawn
         _require_plots()
-        from skbuilder.analysis.scale.report import markdown, update_document, write_figures
+        from skbuilder.analysis.scale.report import (
+            MEMORY_BLOCK,
+            RESULTS_BLOCK,
+            check_document,
+            markdown,
+            memory_table,
+            update_document,
+            write_figures,
+        )
 
+        if doc:  # both blocks there, before any figure is drawn
+            check_document(doc, RESULTS_BLOCK, *([MEMORY_BLOCK] if memory_data else []))
         folder = _output_folder(figures) if figures else results_dir
         paths = write_figures(results, folder)
         print(f"wrote {', '.join(str(p) for p in paths.values())}")
         if doc:
             link = os.path.relpath(folder, Path(doc).parent)
-            section = markdown(results, Path(link).as_posix(), memory_data, others)
-            update_document(doc, section)
-            print(f"updated the generated section of {doc}")
+            update_document(doc, markdown(results, Path(link).as_posix()))
+            if memory_data is not None:
+                update_document(doc, "\n".join(memory_table(memory_data)), MEMORY_BLOCK)
+            print(f"updated the generated blocks of {doc}")
     except ReportFileError as exc:
         raise FileProblem(str(exc)) from None
     except ReportError as exc:

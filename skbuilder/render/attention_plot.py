@@ -59,9 +59,10 @@ def attention_figure(stats: list[BlockAttention], *, title: str | None = None) -
         flierprops={"markersize": 2, "alpha": 0.5},
     )
     bottom.axhline(0, color="0.3", linewidth=1, linestyle=":")
-    bottom.set_ylabel("aM - a1")
+    bottom.set_ylabel("a[widest] - a[narrowest]")
     bottom.set_title(
-        "per channel: attention on the largest kernel minus the smallest (batch mean)", fontsize=10
+        "per channel: attention on the largest receptive field minus the smallest (batch mean)",
+        fontsize=10,
     )
     bottom.grid(axis="y", alpha=0.3)
     bottom.set_xticks(positions, [s.name for s in stats], rotation=40, ha="right", fontsize=8)

@@ -31,19 +31,28 @@ def analyze_scales(
     scales: Sequence[float] = PAPER_SCALES,
     *,
     class_names: Sequence[str] | None = None,
+    network_units: Sequence[str] | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> ScaleAttentionStats:
-    """Every batch, enlarged to each of ``scales`` (see ``enlarge``), through ``model`` in eval
-    mode without autograd; returns the running statistics (and top-1 accuracy per scale where
-    labels are given). ``on_batch(n)`` is called with each batch's size, e.g. for progress.
-    The model's train/eval mode is restored afterwards."""
+    """Every batch, enlarged to each of ``scales`` (see ``enlarge``; smallest first), through
+    ``model`` in eval mode without autograd; returns the running statistics (and top-1 accuracy
+    per scale where labels are given). Differences are taken between the branches of the
+    largest and smallest receptive field; ``network_units`` (SK conv names, default all) are
+    averaged in each image's network change. ``on_batch(n)`` is called with each batch's size,
+    e.g. for progress. The model's train/eval mode is restored afterwards."""
     sites = sk_sites(model)
     if not sites:
         raise ValueError("the model has no SK convolutions: there is no attention to analyse")
-    if not scales or any(s < 1 for s in scales):
-        raise ValueError(f"object scales must be at least 1.0, got {list(scales)}")
+    if not scales or any(s < 1 for s in scales) or len(set(scales)) != len(scales):
+        raise ValueError(f"object scales must be distinct and at least 1.0, got {list(scales)}")
+    scales = sorted(scales)
     names = paper_unit_names(model)
-    stats = ScaleAttentionStats({s.name: names.get(s.name) for s in sites}, class_names)
+    stats = ScaleAttentionStats(
+        {s.name: names.get(s.name) for s in sites},
+        {s.name: s.kernels for s in sites},
+        class_names,
+        network_units,
+    )
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()

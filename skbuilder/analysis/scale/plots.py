@@ -6,6 +6,7 @@
   smallest), one curve per object scale, with error bars where a spread is given.
   The same figure shows changes (the difference at each scale minus that at 1.0x).
 - ``class_figure`` (Fig. 4): the same per class, one thin line per class and scale.
+- ``network_figure``: the experiment's statistic per network and condition, and its test.
 
 Figures are drawn on the Agg canvas without pyplot, so no display is needed.
 """
@@ -66,13 +67,20 @@ def channel_figure(
 
 
 DIFFERENCE_LABEL = "mean attention difference\n(largest - smallest kernel)"
+SCALE_LEGEND = "object scale"
 
 
 def _difference_axes(
-    ax: Axes, units: Sequence[str], curves: Mapping[str, Curve], ylabel: str, first_colour: int
+    ax: Axes,
+    units: Sequence[str],
+    curves: Mapping[str, Curve],
+    ylabel: str,
+    first_colour: int,
+    legend_title: str,
 ) -> None:
     positions = list(range(len(units)))
-    for i, (scale, (values, spread)) in enumerate(curves.items(), start=first_colour):
+    scales = legend_title == SCALE_LEGEND
+    for i, (key, (values, spread)) in enumerate(curves.items(), start=first_colour):
         ax.errorbar(
             positions,
             values,
@@ -82,13 +90,13 @@ def _difference_axes(
             markersize=4,
             linewidth=1.4,
             capsize=3 if spread is not None else 0,
-            label=f"{scale}x",
+            label=f"{key}x" if scales else key,
         )
     ax.axhline(0, color="0.4", linestyle=":", linewidth=1)
     ax.set_xticks(positions, units, rotation=40, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title="object scale", title_fontsize=8)
+    ax.legend(fontsize=8, title=legend_title, title_fontsize=8)
 
 
 def difference_figure(
@@ -98,8 +106,10 @@ def difference_figure(
     title: str | None = None,
     ylabel: str = DIFFERENCE_LABEL,
     first_colour: int = 0,
+    legend_title: str = SCALE_LEGEND,
 ) -> Figure:
-    """One panel per (panel title, scale -> (value per unit, spread per unit or None)).
+    """One panel per (panel title, curve name -> (value per unit, spread per unit or None));
+    curves are object scales (labelled ``1.5x``) unless another ``legend_title`` is given.
     ``first_colour`` shifts the colours, so that a scale keeps its colour across figures."""
     from matplotlib.figure import Figure
 
@@ -108,7 +118,7 @@ def difference_figure(
     fig = Figure(figsize=(max(6.5, 0.5 * len(units) + 3), 3.6 * len(panels)), layout="constrained")
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     for ax, (name, curves) in zip(axes, panels):
-        _difference_axes(ax, units, curves, ylabel, first_colour)
+        _difference_axes(ax, units, curves, ylabel, first_colour, legend_title)
         ax.set_title(name, fontsize=10)
     if title:
         fig.suptitle(title, fontsize=11)
@@ -154,3 +164,49 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 110) -> Path:
     with atomic_path(target) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)
     return target
+
+
+def network_figure(
+    values: Mapping[str, Sequence[float]],
+    errors: Mapping[str, Sequence[float]],
+    seeds: Sequence[int],
+    intervals: Mapping[str, tuple[float, float, float]],
+    *,
+    title: str | None = None,
+    ylabel: str = "change of the mean attention difference",
+) -> Figure:
+    """Left: per condition, each seed's statistic with its standard error over test images,
+    a seed's networks joined by a grey line. Right: per compared condition, the mean paired
+    difference (from ``intervals``: name -> (mean, low, high)) with its confidence interval."""
+    from matplotlib.figure import Figure
+
+    if not values or not seeds:
+        raise ValueError("nothing to plot: no conditions or no seeds")
+    fig = Figure(figsize=(9.5, 4.0), layout="constrained")
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    names = list(values)
+    for i in range(len(seeds)):
+        left.plot(range(len(names)), [values[n][i] for n in names], color="0.75", linewidth=0.8)
+    for x, name in enumerate(names):
+        offsets = [x + 0.06 * (i - (len(seeds) - 1) / 2) for i in range(len(seeds))]
+        left.errorbar(offsets, values[name], yerr=errors[name], fmt="o", color=_colour(x),
+                      markersize=4, capsize=2, linewidth=1)  # fmt: skip
+    left.axhline(0, color="0.4", linestyle=":", linewidth=1)
+    left.set_xticks(range(len(names)), names)
+    left.set_ylabel(ylabel)
+    left.set_title(f"each network ({len(seeds)} seeds), ± standard error over images", fontsize=10)
+    left.grid(alpha=0.3)
+    labels = list(intervals)
+    for y, label in enumerate(labels):
+        mean, low, high = intervals[label]
+        right.errorbar([mean], [y], xerr=[[mean - low], [high - mean]], fmt="s", color="C3",
+                       capsize=4)  # fmt: skip
+    right.axvline(0, color="0.4", linestyle=":", linewidth=1)
+    right.set_yticks(range(len(labels)), labels)
+    right.set_ylim(-0.6, len(labels) - 0.4)
+    right.set_xlabel("mean paired difference, 95 % interval")
+    right.set_title("the test (paired over seeds)", fontsize=10)
+    right.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
