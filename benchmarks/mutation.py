@@ -36,6 +36,8 @@ from typing import Any
 
 import yaml
 
+from skbuilder.provenance import CHANGED, commit
+
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = Path(__file__).resolve().parent / "mutants.yaml"
 
@@ -369,17 +371,8 @@ def markdown(results: list[Outcome], info: dict[str, Any]) -> str:
 
 def measured_tree() -> dict[str, Any]:
     """The commit the copies are made from, and whether tracked files differed from it."""
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    return {"commit": commit, "uncommitted_changes": bool(dirty)}
+    made = commit(ROOT)
+    return {"commit": made.removesuffix(CHANGED), "uncommitted_changes": made.endswith(CHANGED)}
 
 
 def record(

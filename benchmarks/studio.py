@@ -47,6 +47,12 @@ MARK = re.compile(r"(<!-- studio-benchmark -->\n).*?(<!-- /studio-benchmark -->)
 BOUND_S = 600  # no part runs longer than this, whatever the options
 
 
+def commit(root: Path) -> str:
+    from skbuilder.provenance import commit
+
+    return commit(root)
+
+
 def spec_text() -> str:
     from skbuilder.spec.shipped import shipped_spec
 
@@ -312,14 +318,6 @@ def measure_hostile(server: Server) -> dict[str, Any]:
 # -- report -----------------------------------------------------------------------------------
 
 
-def commit() -> str:
-    done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain"], capture_output=True, text=True, cwd=ROOT
-    )
-    return done.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
-
-
 def table(results: dict[str, Any]) -> str:
     u, lo, h, big = results["update"], results["load"], results["hostile"], results["largest"]
     rows = [
@@ -402,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
     spec_sha = hashlib.sha256(spec_text().encode()).hexdigest()
     results = {
-        "commit": commit(),
+        "commit": commit(ROOT),
         "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.machine()}",
         "inputs": {

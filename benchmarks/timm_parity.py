@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -36,23 +35,7 @@ from skbuilder import progress  # noqa: E402
 from skbuilder.interop.weights.parity import measure  # noqa: E402
 from skbuilder.interop.weights.references import PAIRINGS  # noqa: E402
 from skbuilder.nn.threads import torch_threads  # noqa: E402
-
-
-def _commit() -> str:
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+changes" if dirty else "")
+from skbuilder.provenance import commit  # noqa: E402
 
 
 def main() -> None:
@@ -85,7 +68,7 @@ def main() -> None:
                     }
                 )
     results = {
-        "commit": _commit(),
+        "commit": commit(ROOT),
         "command": "python benchmarks/timm_parity.py --write",
         "versions": {
             "torch": torch.__version__,

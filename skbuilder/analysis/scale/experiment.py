@@ -37,7 +37,7 @@ from torch import Tensor, nn
 from skbuilder.analysis.attention import sk_sites
 from skbuilder.analysis.scale.analysis import PAPER_SCALES, analyze_scales
 from skbuilder.analysis.scale.control import SizeTarget
-from skbuilder.analysis.scale.provenance import commit, spec_hash, weights_hash
+from skbuilder.analysis.scale.provenance import spec_hash, weights_hash
 from skbuilder.analysis.scale.scenes import make_scenes, photograph_hashes
 from skbuilder.analysis.scale.shapes import Shapes
 from skbuilder.analysis.scale.stats import ScaleAttentionStats
@@ -47,6 +47,7 @@ from skbuilder.analysis.scale_results import RESULTS_FORMAT
 from skbuilder.nn.builder import build_model
 from skbuilder.nn.threads import torch_threads
 from skbuilder.plugins import loaded_plugins, safe_child_path
+from skbuilder.provenance import commit
 from skbuilder.spec import NetworkSpec
 
 CROP_RESIZE = "crop-resize"  # the paper's enlargement

@@ -1,4 +1,5 @@
-"""What a result was made from: the commit, the spec and each seed's initial weights, hashed.
+"""What a result was made from: the spec and each seed's initial weights, hashed (the commit
+is ``skbuilder.provenance.commit``).
 
 A results file records these so that a test can tell whether the current code would still
 produce it: rebuilding a seed's network costs a fraction of a second, training it minutes.
@@ -8,33 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-from pathlib import Path
 
 from torch import nn
 
 from skbuilder.spec import NetworkSpec
-
-UNKNOWN = "unknown"
-
-
-def commit(folder: str | Path | None = None) -> str:
-    """The checked-out commit (``git rev-parse HEAD``), with ``+changes`` when tracked files
-    differ from it; ``unknown`` without git or outside a repository."""
-    where = Path(folder) if folder is not None else Path(__file__).resolve().parent
-    try:
-        head = _git(where, "rev-parse", "HEAD")
-        dirty = _git(where, "status", "--porcelain", "--untracked-files=no")
-    except (OSError, subprocess.SubprocessError):
-        return UNKNOWN
-    return f"{head}+changes" if dirty else head
-
-
-def _git(folder: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=20, check=True
-    )
-    return done.stdout.strip()
 
 
 def spec_hash(spec: NetworkSpec) -> str:
