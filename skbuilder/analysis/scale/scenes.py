@@ -12,7 +12,6 @@ that differ only in ``object_size`` give the same scenes with shapes of other si
 from __future__ import annotations
 
 import hashlib
-import math
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -22,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from skbuilder.analysis.scale.shapes import SHAPES, Shapes, coverage
+from skbuilder.analysis.scale.shapes import SHAPES, Shapes, coverage, placements
 
 #: Photographs in scikit-image's wheel (skimage/data), colour and grey; all at least 300 px.
 PHOTOGRAPHS: tuple[str, ...] = (
@@ -97,23 +96,9 @@ def make_scenes(
     numbers in a seeded random order; centres shifted by up to ``max_shift`` px (default
     image_size / 16). The crop's side is 1 to 3 times the image size (at most the photograph's
     shorter side), so backgrounds come at several scales too."""
-    if n < 1 or image_size < 4:
-        raise ValueError(f"need n >= 1 and image_size >= 4, got n={n}, image_size={image_size}")
-    unknown = [c for c in classes if c not in SHAPES]
-    if unknown or not classes:
-        raise ValueError(f"unknown shape classes {unknown}; known: {', '.join(SHAPES)}")
-    low, high = (object_size, object_size) if isinstance(object_size, int | float) else object_size
-    if not 1 <= low <= high <= image_size:
-        raise ValueError(f"object size must lie in [1, {image_size}] px, got {object_size}")
-    shift = image_size / 16 if max_shift is None else max_shift
-    pictures = photographs()
-
     g = torch.Generator().manual_seed(seed)
-    labels = (torch.arange(n) % len(classes))[torch.randperm(n, generator=g)]
-    u = torch.rand(n, generator=g)
-    sizes = torch.exp(math.log(low) + u * (math.log(high) - math.log(low))).float()
-    room = ((image_size - sizes) / 2).clamp(min=0).clamp(max=shift)
-    centers = image_size / 2 + (2 * torch.rand(n, 2, generator=g) - 1) * room[:, None]
+    labels, sizes, centers = placements(n, image_size, object_size, classes, max_shift, g)
+    pictures = photographs()
     which = torch.randint(len(pictures), (n,), generator=g)
     crop = torch.rand(n, 3, generator=g)  # side, then top and left as fractions of the room
     mirror = torch.rand(n, generator=g) < 0.5

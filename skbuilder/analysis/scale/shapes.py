@@ -65,22 +65,8 @@ def make_shapes(
     Every random draw is made whatever the sizes, so two calls that differ only in
     ``object_size`` give the same labels, colours, shifts and noise: matched pairs of one scene
     at two object sizes."""
-    if n < 1 or image_size < 4:
-        raise ValueError(f"need n >= 1 and image_size >= 4, got n={n}, image_size={image_size}")
-    unknown = [c for c in classes if c not in _INSIDE]
-    if unknown or not classes:
-        raise ValueError(f"unknown shape classes {unknown}; known: {', '.join(SHAPES)}")
-    low, high = (object_size, object_size) if isinstance(object_size, int | float) else object_size
-    if not 1 <= low <= high <= image_size:
-        raise ValueError(f"object size must lie in [1, {image_size}] px, got {object_size}")
-    shift = image_size / 16 if max_shift is None else max_shift
-
     g = torch.Generator().manual_seed(seed)
-    labels = (torch.arange(n) % len(classes))[torch.randperm(n, generator=g)]
-    u = torch.rand(n, generator=g)
-    sizes = torch.exp(math.log(low) + u * (math.log(high) - math.log(low))).float()
-    room = ((image_size - sizes) / 2).clamp(min=0).clamp(max=shift)
-    centers = image_size / 2 + (2 * torch.rand(n, 2, generator=g) - 1) * room[:, None]
+    labels, sizes, centers = placements(n, image_size, object_size, classes, max_shift, g)
     background, foreground = _colours(n, g)
     ramp_angle = 2 * math.pi * torch.rand(n, generator=g)
     ramp_depth = 0.15 * torch.rand(n, generator=g)
@@ -97,6 +83,35 @@ def make_shapes(
         chunk += noise * torch.randn(chunk.shape, generator=g)
         images[rows] = chunk.clamp_(0, 1)
     return Shapes(images, labels, sizes, centers, tuple(classes))
+
+
+def placements(
+    n: int,
+    image_size: int,
+    object_size: float | tuple[float, float],
+    classes: tuple[str, ...],
+    max_shift: float | None,
+    g: torch.Generator,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The checked arguments' first draws from ``g``, shared by every scene generator: labels
+    (classes in equal numbers, seeded order), sides (log-uniform over a range) and centres
+    (shifted by up to ``max_shift`` px, default image_size / 16, less where the shape would
+    leave the image). The draws are the same whatever the sizes."""
+    if n < 1 or image_size < 4:
+        raise ValueError(f"need n >= 1 and image_size >= 4, got n={n}, image_size={image_size}")
+    unknown = [c for c in classes if c not in _INSIDE]
+    if unknown or not classes:
+        raise ValueError(f"unknown shape classes {unknown}; known: {', '.join(SHAPES)}")
+    low, high = (object_size, object_size) if isinstance(object_size, int | float) else object_size
+    if not 1 <= low <= high <= image_size:
+        raise ValueError(f"object size must lie in [1, {image_size}] px, got {object_size}")
+    shift = image_size / 16 if max_shift is None else max_shift
+    labels = (torch.arange(n) % len(classes))[torch.randperm(n, generator=g)]
+    u = torch.rand(n, generator=g)
+    sizes = torch.exp(math.log(low) + u * (math.log(high) - math.log(low))).float()
+    room = ((image_size - sizes) / 2).clamp(min=0).clamp(max=shift)
+    centers = image_size / 2 + (2 * torch.rand(n, 2, generator=g) - 1) * room[:, None]
+    return labels, sizes, centers
 
 
 def _colours(n: int, g: torch.Generator) -> tuple[Tensor, Tensor]:
