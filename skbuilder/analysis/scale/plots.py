@@ -185,12 +185,13 @@ def network_figure(
     fig = Figure(figsize=(9.5, 4.0), layout="constrained")
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     names = list(values)
-    for i in range(len(seeds)):
-        left.plot(range(len(names)), [values[n][i] for n in names], color="0.75", linewidth=0.8)
+    shift = [0.06 * (i - (len(seeds) - 1) / 2) for i in range(len(seeds))]  # seeds side by side
+    for i in range(len(seeds)):  # the line runs through the seed's own points
+        xs = [x + shift[i] for x in range(len(names))]
+        left.plot(xs, [values[n][i] for n in names], color="0.75", linewidth=0.8)
     for x, name in enumerate(names):
-        offsets = [x + 0.06 * (i - (len(seeds) - 1) / 2) for i in range(len(seeds))]
-        left.errorbar(offsets, values[name], yerr=errors[name], fmt="o", color=_colour(x),
-                      markersize=4, capsize=2, linewidth=1)  # fmt: skip
+        left.errorbar([x + d for d in shift], values[name], yerr=errors[name], fmt="o",
+                      color=_colour(x), markersize=4, capsize=2, linewidth=1)  # fmt: skip
     left.axhline(0, color="0.4", linestyle=":", linewidth=1)
     left.set_xticks(range(len(names)), names)
     left.set_ylabel(ylabel)
