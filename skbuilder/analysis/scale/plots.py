@@ -13,6 +13,7 @@ Figures are drawn on the Agg canvas without pyplot, so no display is needed.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,7 +67,7 @@ def channel_figure(
     return fig
 
 
-DIFFERENCE_LABEL = "mean attention difference\n(largest - smallest kernel)"
+DIFFERENCE_LABEL = "mean attention difference\n(largest − smallest receptive field)"
 SCALE_LEGEND = "object scale"
 
 
@@ -119,7 +120,7 @@ def difference_figure(
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     for ax, (name, curves) in zip(axes, panels):
         _difference_axes(ax, units, curves, ylabel, first_colour, legend_title)
-        ax.set_title(name, fontsize=10)
+        ax.set_title(textwrap.fill(name, 72), fontsize=10)  # a title wider than the axes is cut
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
