@@ -1,9 +1,9 @@
 """The paper's Fig. 3 and 4 for any model (needs matplotlib: ``pip install skbuilder[viz]``).
 
-- ``channel_figure`` (Fig. 3a/3b): per chosen unit, the attention on the largest kernel for
-  every channel, one line per object scale.
-- ``difference_figure`` (Fig. 3c): per unit, the mean attention difference (largest kernel minus
-  smallest), one curve per object scale, with error bars where a spread is given.
+- ``channel_figure`` (Fig. 3a/3b): per chosen unit, the attention on the branch of the largest
+  receptive field for every channel, one line per object scale.
+- ``difference_figure`` (Fig. 3c): per unit, the mean attention difference (largest receptive
+  field minus smallest), one curve per object scale, with error bars where a spread is given.
   The same figure shows changes (the difference at each scale minus that at 1.0x).
 - ``class_figure`` (Fig. 4): the same per class, one thin line per class and scale.
 - ``network_figure``: the experiment's statistic per network and condition, and its test.
@@ -45,7 +45,7 @@ def channel_figure(
     *,
     title: str | None = None,
 ) -> Figure:
-    """``profiles[unit][scale]``: attention on the largest kernel per channel."""
+    """``profiles[unit][scale]``: attention on the largest receptive field per channel."""
     from matplotlib.figure import Figure
 
     missing = [u for u in units if u not in profiles]
@@ -58,9 +58,9 @@ def channel_figure(
             ax.plot(range(len(values)), values, color=_colour(i), linewidth=1, label=f"{scale}x")
         ax.axhline(0.5, color="0.4", linestyle=":", linewidth=1)
         ax.set_title(unit, fontsize=10)
-        ax.set_ylabel("attention, largest kernel")
+        ax.set_ylabel("attention, largest\nreceptive field")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, title="object scale", title_fontsize=8, loc="upper right")
+        ax.legend(fontsize=8, title="object scale", title_fontsize=8, loc="best")
     axes[-1].set_xlabel("channel index")
     if title:
         fig.suptitle(title, fontsize=11)
