@@ -47,12 +47,6 @@ MARK = re.compile(r"(<!-- studio-benchmark -->\n).*?(<!-- /studio-benchmark -->)
 BOUND_S = 600  # no part runs longer than this, whatever the options
 
 
-def commit(root: Path) -> str:
-    from skbuilder.provenance import commit
-
-    return commit(root)
-
-
 def spec_text() -> str:
     from skbuilder.spec.shipped import shipped_spec
 
@@ -366,6 +360,8 @@ def table(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from skbuilder.provenance import commit
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--clients", type=int, default=20)
